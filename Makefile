@@ -1,0 +1,67 @@
+# The front door. 'make demo' shows the before/after matrix on mainline;
+# 'make check' is everything CI runs, on both bases.
+SHELL := /bin/bash
+BASE ?= mainline
+BASES := mainline 5.10
+S := scripts
+export STAGE_LOG := $(CURDIR)/results/stages.log
+
+.PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
+	debian-delta compile export retest reset-tree stages clean
+
+help:
+	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
+	@echo "make check       every static check and the whole matrix, on both bases (CI)"
+	@echo "make static      checkpatch, round trip, selftests mirror, Debian delta"
+	@echo "make matrix      the before/after matrix only (BASES=\"$(BASES)\")"
+	@echo "make compile     bisectability and W=1/sparse checks of touched files"
+	@echo "make export      re-export patches/ and selftests/ from the patched trees"
+	@echo "make retest T=target [BASE=..]  rebuild one selftest from the patched tree, run it"
+
+deps:
+	@$(S)/deps.sh
+
+bases: deps
+	@$(S)/fetch-bases.sh $(BASES)
+
+demo: bases
+	@rm -f $(STAGE_LOG)
+	@$(S)/matrix.sh $(BASE); rc=$$?; $(S)/print-stages.sh; exit $$rc
+
+check: bases
+	@rm -f $(STAGE_LOG)
+	@set -e; $(MAKE) --no-print-directory static; \
+	$(S)/matrix.sh $(BASES); \
+	for b in $(BASES); do $(S)/lib-stage.sh "compile checks $$b" $(S)/check-build.sh $$b; done; \
+	$(S)/print-stages.sh
+
+static: bases
+	@$(S)/lib-stage.sh "checkpatch" $(S)/checkpatch.sh
+	@for b in $(BASES); do $(S)/lib-stage.sh "round trip $$b" $(S)/check-roundtrip.sh $$b || exit 1; done
+	@$(S)/lib-stage.sh "selftests mirror" $(S)/check-selftests-mirror.sh $(BASES)
+	@$(S)/lib-stage.sh "Debian delta" $(S)/check-debian-delta.sh
+
+matrix: bases
+	@$(S)/matrix.sh $(BASES)
+
+checkpatch: ; @$(S)/checkpatch.sh
+roundtrip: ; @for b in $(BASES); do $(S)/check-roundtrip.sh $$b || exit 1; done
+mirror: ; @$(S)/check-selftests-mirror.sh $(BASES)
+debian-delta: ; @$(S)/check-debian-delta.sh
+compile: ; @for b in $(BASES); do $(S)/check-build.sh $$b || exit 1; done
+
+export:
+	@for b in $(BASES); do $(S)/export-series.sh $$b; done
+	@$(S)/sync-selftests.sh
+
+retest:
+	@test -n "$(T)" || { echo "usage: make retest T=<target> [BASE=mainline|5.10]"; exit 2; }
+	@$(S)/retest.sh $(BASE) $(T)
+
+reset-tree:
+	@$(S)/reset-tree.sh $(BASE)
+
+stages: ; @$(S)/print-stages.sh
+
+clean:
+	rm -rf results

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Configure and build the VM kernel of one (base, variant) out of tree, with
+# ccache: tinyconfig + scripts/vm/vm.config + every selftests/*/config.
+# Usage: build-kernel.sh BASE unpatched|patched
+. "$(dirname "$0")/lib.sh"
+base=$1 variant=$2
+need make gcc ccache flex bison bc
+# Both variants build from one worktree, checked out at the tag or at the
+# patched tree's HEAD, into separate object dirs: identical paths let ccache
+# share every unchanged object, and mtimes make each object dir rebuild
+# exactly the files that differ.
+"$TOP/scripts/prepare-tree.sh" "$base" "$variant"
+commit=$(git -C "$(tree_dir "$base" "$variant")" rev-parse HEAD)
+src=$(tree_dir "$base" build)
+if [ ! -d "$src" ]; then
+	git -C "$(base_repo "$base")" worktree add -q --detach "$src" "$commit" || die "cannot create $src"
+fi
+if [ "$(git -C "$src" rev-parse HEAD)" != "$commit" ] || [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+	git -C "$src" checkout -q -f --detach "$commit" || die "cannot check out $commit in $src"
+fi
+obj=$(build_dir "$base" "$variant")/kernel
+mkdir -p "$obj"
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# ccache must not see the worktree path, or unpatched and patched miss each other.
+export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+
+frags=("$TOP/scripts/vm/vm.config")
+for t in $(targets); do frags+=("$TOP/selftests/$t/config"); done
+want="$(cat "${frags[@]}" | sha256sum | cut -c1-16)"
+if [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/.config" ]; then
+	log "configuring $base/$variant"
+	"${KMAKE[@]}" tinyconfig >/dev/null || die "make tinyconfig failed for $base/$variant"
+	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null) ||
+		die "merge_config.sh failed for $base/$variant"
+	"${KMAKE[@]}" olddefconfig >/dev/null || die "make olddefconfig failed for $base/$variant"
+	"$TOP/scripts/check-config.sh" "$obj/.config" "${frags[@]}"
+	echo "$want" >"$obj/.config.stamp"
+fi
+
+log "building $base/$variant kernel"
+"${KMAKE[@]}" bzImage >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log" >&2; die "kernel build failed for $base/$variant (log: $obj/build.log)"; }

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Build and install the series' kselftest targets from the patched tree with
+# the kernel's own 'make kselftest-install'. The same binaries then run on
+# the unpatched and the patched kernel.
+# Usage: build-selftests.sh BASE [TARGET...]
+. "$(dirname "$0")/lib.sh"
+base=$1; shift
+[ $# -gt 0 ] || set -- $(targets)
+# RETEST=1: build the tree as it is, uncommitted edits included.
+[ -n "${RETEST:-}" ] || "$TOP/scripts/prepare-tree.sh" "$base" patched
+src=$(tree_dir "$base" patched)
+obj=$(build_dir "$base" selftests)
+kcfg=$(build_dir "$base" patched)/kernel/.config
+[ -f "$kcfg" ] || die "no patched kernel config for $base: build the kernel first"
+mkdir -p "$obj"
+cmp -s "$kcfg" "$obj/.config" || cp "$kcfg" "$obj/.config"
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+make -s -C "$src" O="$obj" CC="ccache gcc" olddefconfig >/dev/null || die "olddefconfig failed in $obj"
+rm -rf "$obj/kselftest/kselftest_install"
+make -s -C "$src" O="$obj" CC="ccache gcc" TARGETS="$*" kselftest-install >"$obj/ksft.log" 2>&1 ||
+	{ tail -30 "$obj/ksft.log" >&2; die "selftest build failed for $base ($*); log: $obj/ksft.log"; }
+inst=$obj/kselftest/kselftest_install
+[ -x "$inst/run_kselftest.sh" ] || die "kselftest-install produced no run_kselftest.sh in $inst"
+echo "$inst"

@@ -1,0 +1,94 @@
+#!/bin/bash
+# Compile checks of one base's series, in a compile-only object dir:
+#  - bisectability: after each patch, the objects of the files it touches
+#    build (a touched header means every object whose .cmd lists it);
+#  - W=1 and sparse (C=1): the final state adds no warning to those objects
+#    that the unpatched base does not have (line numbers ignored).
+# Usage: check-build.sh BASE
+. "$(dirname "$0")/lib.sh"
+base=$1
+check_base "$base"
+need sparse make gcc ccache
+"$TOP/scripts/prepare-tree.sh" "$base" patched
+tag=$(base_tag "$base")
+ptree=$(tree_dir "$base" patched)
+src=$(tree_dir "$base" build)
+obj=$(build_dir "$base" compile)
+vmobj=$(build_dir "$base" patched)/kernel
+[ -d "$src" ] || die "no build tree $src: build a kernel of $base first"
+[ -f "$vmobj/.config" ] || die "no patched $base kernel build to find header users in: build it first"
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
+K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+mkdir -p "$obj"
+log_dir=$TOP/results/$base/compile
+mkdir -p "$log_dir"
+
+checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
+
+# objects_for FILE...: the kbuild object targets that compile these files.
+objects_for() {
+	local f
+	for f in "$@"; do
+		case $f in
+		tools/*|Documentation/*|scripts/*|MAINTAINERS) ;;
+		*.c) echo "${f%.c}.o" ;;
+		*.h) grep -rl --include='.*.o.cmd' -F "/$f" "$vmobj" 2>/dev/null |
+			sed -e "s|^$vmobj/||" -e 's|/\.\([^/]*\)\.cmd$|/\1|' | grep -v '^\.' || true ;;
+		esac
+	done | sort -u
+}
+
+configure() {
+	local frags=("$TOP/scripts/vm/vm.config" "$TOP/scripts/vm/compile.config") t
+	for t in $(targets); do frags+=("$TOP/selftests/$t/config"); done
+	local want
+	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
+	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return
+	"${K[@]}" tinyconfig >/dev/null
+	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
+	"${K[@]}" olddefconfig >/dev/null
+	echo "$want" >"$obj/.config.stamp"
+}
+
+# build_objs LOGFILE OBJ...: compile with W=1 C=1, warnings to LOGFILE.
+build_objs() {
+	local logf=$1; shift
+	[ $# -gt 0 ] || { : >"$logf"; return 0; }
+	touch $(for o in "$@"; do echo "$src/${o%.o}.c"; done) 2>/dev/null || true
+	"${K[@]}" W=1 C=1 "$@" >"$logf" 2>&1
+}
+
+commits=$(git -C "$ptree" rev-list --reverse "$tag..HEAD")
+all_objs=()
+n=0
+for c in $commits; do
+	n=$((n + 1))
+	subj=$(git -C "$ptree" log -1 --format=%s "$c")
+	mapfile -t objs < <(objects_for $(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c"))
+	all_objs+=("${objs[@]}")
+	[ ${#objs[@]} -gt 0 ] || { echo "patch $n ($subj): no compiled files"; continue; }
+	checkout "$c"
+	configure
+	build_objs "$log_dir/patch-$n.log" "${objs[@]}" ||
+		{ cat "$log_dir/patch-$n.log" >&2; die "$base patch $n ($subj) does not build: ${objs[*]}"; }
+	echo "patch $n ($subj): builds (${objs[*]})"
+done
+mapfile -t all_objs < <(printf '%s\n' "${all_objs[@]}" | sort -u | grep . || true)
+[ ${#all_objs[@]} -gt 0 ] || exit 0
+
+norm() { grep -E 'warning:|error:' "$1" | sed -E 's|^.*/trees/[^/]+/build/||; s|:[0-9]+:[0-9]+:|:|; s|:[0-9]+:|:|' | sort -u; }
+build_objs "$log_dir/final.log" "${all_objs[@]}" || die "final $base state does not build"
+checkout "$tag"
+build_objs "$log_dir/base.log" "${all_objs[@]}" || true
+new=$(comm -13 <(norm "$log_dir/base.log") <(norm "$log_dir/final.log"))
+checkout "$(git -C "$ptree" rev-parse HEAD)"
+if [ -n "$new" ]; then
+	echo "$new" >&2
+	die "the $base series adds W=1/sparse warnings (see above)"
+fi
+if grep -q 'C=1 specified, but' "$log_dir/final.log"; then
+	# bookworm's sparse 0.6.4 lacks __typeof_unqual__, which v7.3 needs.
+	echo "W=1: no new warnings in ${all_objs[*]} ($base); sparse NOT run: $(sparse --version) is too old for this tree"
+else
+	echo "W=1 + sparse: no new warnings in ${all_objs[*]} ($base)"
+fi

@@ -1,0 +1,30 @@
+#!/bin/bash
+# checkpatch --strict on every stored patch, with v7.3's checkpatch for both
+# series (5.10's knows an older Assisted-by: format). Clean means no error,
+# warning or check. The only types ignored, and why:
+#   MISSING_SIGN_OFF    by the kernel's AI policy the human sender adds the
+#                       Signed-off-by at send time; stored patches carry none.
+#   UNKNOWN_COMMIT_ID   the base repositories are one-commit snapshots with no
+#                       history, so no upstream id can be found in them.
+#   GIT_COMMIT_ID       only in a stable backport, for the mandated
+#                       "commit <full sha> upstream." first line.
+# Usage: checkpatch.sh [PATCH...]   (default: every patch of both series)
+. "$(dirname "$0")/lib.sh"
+need perl
+repo=$(base_repo mainline)
+[ -x "$repo/scripts/checkpatch.pl" ] || "$TOP/scripts/fetch-bases.sh" mainline
+[ $# -gt 0 ] || set -- "$TOP"/patches/*/*.patch
+bad=0
+for p in "$@"; do
+	p=$(realpath "$p")
+	ign=MISSING_SIGN_OFF,UNKNOWN_COMMIT_ID
+	grep -qE '^commit [0-9a-f]{40} upstream\.$' "$p" && ign=$ign,GIT_COMMIT_ID
+	if ! out=$(cd "$repo" && ./scripts/checkpatch.pl --strict --no-summary --quiet \
+			--show-types --ignore "$ign" "$p" 2>&1); then
+		echo "checkpatch: ${p#$TOP/}:"; echo "$out"; bad=1
+	elif [ -n "$out" ]; then
+		echo "checkpatch: ${p#$TOP/}:"; echo "$out"; bad=1
+	fi
+done
+[ $bad = 0 ] || die "checkpatch --strict is not clean"
+echo "checkpatch --strict: clean ($# patches)"

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Install what the project needs on a Debian bookworm machine, once.
+# Everything comes from bookworm's own archive, through the system's sources.
+. "$(dirname "$0")/lib.sh"
+pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync xz-utils
+      ccache sparse quilt qemu-system-x86 busybox-static git perl python3)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+log "installing: ${missing[*]}"
+[ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2 || die "apt-get update failed"
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
