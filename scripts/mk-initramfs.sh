@@ -1,7 +1,8 @@
 #!/bin/bash
 # Pack the guest's initramfs: busybox-static, scripts/vm/init, the kselftest
 # install dir, the shared libraries its programs need, and every program a
-# target lists in selftests/<target>/guest-programs (one path a line).
+# target lists in selftests/<target>/guest-programs, and those of
+# scripts/vm/guest-programs (one path a line).
 # Usage: mk-initramfs.sh KSELFTEST_INSTALL_DIR OUTPUT.cpio
 . "$(dirname "$0")/lib.sh"
 inst=$1 outf=$2
@@ -19,9 +20,9 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
 echo "root:x:0:" >"$stage/etc/group"
 
 progs=()
-for t in $(targets); do
-	f=$TOP/selftests/$t/guest-programs
+for f in "$TOP/scripts/vm/guest-programs" $(for t in $(targets); do echo "$TOP/selftests/$t/guest-programs"; done); do
 	[ -f "$f" ] || continue
+	t=$(basename "$(dirname "$f")")
 	while read -r p _; do
 		case $p in ''|'#'*) continue ;; esac
 		[ -x "$p" ] || die "$t needs $p in the guest, which is not installed (run: make deps)"

@@ -20,6 +20,10 @@ timeout -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" -smp cpus=2,sockets=2 -m 
 	-append "console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=0 kseries.tests=$tests" \
 	-serial "file:$outd/console.log" -serial "file:$outd/tap.log" \
 	</dev/null >"$outd/qemu.log" 2>&1 || rc=$?
+# The serial ports turn \n into \r\n.
+for f in console.log tap.log; do
+	[ -f "$outd/$f" ] && sed -i 's/\r$//' "$outd/$f"
+done
 if ! grep -q 'kseries: done' "$outd/console.log" 2>/dev/null; then
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
 		echo "guest hung: no end marker within ${tmo}s ($outd/console.log)" >"$outd/vm-error"

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Regenerate selftests/ from the patched trees (the series is the source):
+# every file the mainline series adds under tools/testing/selftests/<t>/,
+# plus a "<name>.5.10" copy of each file whose 5.10 version differs.
+# selftests/<t>/guest-programs is the project's own and is kept.
+. "$(dirname "$0")/lib.sh"
+ml=$(tree_dir mainline patched) st=$(tree_dir 5.10 patched)
+mlt=$(base_tag mainline) stt=$(base_tag 5.10)
+added_targets() { # tree tag
+	git -C "$1" diff --name-only --diff-filter=A "$2..HEAD" -- tools/testing/selftests/ |
+		awk -F/ 'NF > 4 { print $4 }' | sort -u
+}
+for t in $(added_targets "$ml" "$mlt"); do
+	d=$TOP/selftests/$t
+	mkdir -p "$d"
+	find "$d" -maxdepth 1 -type f ! -name guest-programs -delete
+	for f in $(git -C "$ml" ls-tree -r --name-only HEAD "tools/testing/selftests/$t/"); do
+		git -C "$ml" show "HEAD:$f" >"$d/${f##*/}"
+	done
+	for f in $(git -C "$st" ls-tree -r --name-only HEAD "tools/testing/selftests/$t/" 2>/dev/null); do
+		n=${f##*/}
+		git -C "$st" show "HEAD:$f" | cmp -s - "$d/$n" || git -C "$st" show "HEAD:$f" >"$d/$n.5.10"
+	done
+done
+[ -z "$(added_targets "$st" "$stt" | grep -vxF -f <(added_targets "$ml" "$mlt") || true)" ] ||
+	die "the 5.10 series adds selftest targets that the mainline series lacks"
+echo "selftests/ regenerated from the patched trees"
