@@ -11,6 +11,9 @@
 # Usage: checkpatch.sh [PATCH...]   (default: every patch of both series)
 . "$(dirname "$0")/lib.sh"
 need perl
+# checkpatch's SPDX check runs scripts/spdxcheck.py with "env python3": use
+# Debian's, which has python3-ply and python3-git, not another one on PATH.
+export PATH=/usr/bin:$PATH
 repo=$(base_repo mainline)
 [ -x "$repo/scripts/checkpatch.pl" ] || "$TOP/scripts/fetch-bases.sh" mainline
 [ $# -gt 0 ] || set -- "$TOP"/patches/*/*.patch

@@ -3,7 +3,7 @@
 # Everything comes from bookworm's own archive, through the system's sources.
 . "$(dirname "$0")/lib.sh"
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync xz-utils
-      ccache sparse quilt qemu-system-x86 busybox-static git perl python3)
+      ccache sparse quilt qemu-system-x86 busybox-static git perl python3 python3-ply python3-git)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -12,5 +12,7 @@ done
 log "installing: ${missing[*]}"
 [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >&2 || die "apt-get update failed"
-apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+mkdir -p "$CACHE"
+aptlog=$CACHE/apt-install.log
+{ apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$aptlog" 2>&1 ||
+	{ tail -20 "$aptlog" >&2; die "apt-get install ${missing[*]} failed (log: $aptlog)"; }
