@@ -40,6 +40,7 @@ static: bases
 	@for b in $(BASES); do $(S)/lib-stage.sh "round trip $$b" $(S)/check-roundtrip.sh $$b || exit 1; done
 	@$(S)/lib-stage.sh "selftests mirror" $(S)/check-selftests-mirror.sh $(BASES)
 	@$(S)/lib-stage.sh "Debian delta" $(S)/check-debian-delta.sh
+	@$(S)/lib-stage.sh "README matrix" $(S)/check-readme-matrix.sh
 
 matrix: bases
 	@$(S)/matrix.sh $(BASES)

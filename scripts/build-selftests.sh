@@ -6,9 +6,25 @@
 . "$(dirname "$0")/lib.sh"
 base=$1; shift
 [ $# -gt 0 ] || set -- $(targets)
-# RETEST=1: build the tree as it is, uncommitted edits included.
+# RETEST=1: take the patched tree as it is, uncommitted edits included.
 [ -n "${RETEST:-}" ] || "$TOP/scripts/prepare-tree.sh" "$base" patched
-src=$(tree_dir "$base" patched)
+ptree=$(tree_dir "$base" patched)
+# Build in a worktree of its own, reset every time: 5.10's kselftest Makefile
+# runs headers_install inside the source tree even with O=, which would
+# leave it unfit for O= builds.
+src=$(tree_dir "$base" ksft)
+commit=$(git -C "$ptree" rev-parse HEAD)
+if [ ! -d "$src" ]; then
+	git -C "$(base_repo "$base")" worktree prune
+	git -C "$(base_repo "$base")" worktree add -q --detach "$src" "$commit" || die "cannot create $src"
+fi
+git -C "$src" checkout -q -f --detach "$commit" && git -C "$src" clean -q -fdx || die "cannot reset $src"
+if [ -n "${RETEST:-}" ]; then
+	for t in "$@"; do
+		rsync -a --delete "$ptree/tools/testing/selftests/$t/" "$src/tools/testing/selftests/$t/"
+	done
+	rsync -a "$ptree/tools/testing/selftests/Makefile" "$src/tools/testing/selftests/Makefile"
+fi
 obj=$(build_dir "$base" selftests)
 kcfg=$(build_dir "$base" patched)/kernel/.config
 [ -f "$kcfg" ] || die "no patched kernel config for $base: build the kernel first"
