@@ -4,10 +4,10 @@ SHELL := /bin/bash
 BASE ?= mainline
 BASES := mainline 5.10
 S := scripts
-export STAGE_LOG := $(CURDIR)/results/stages.log
+export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
-	debian-delta compile export retest reset-tree stages clean
+	debian-delta compile tooling export retest reset-tree stages clean
 
 help:
 	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
@@ -15,8 +15,10 @@ help:
 	@echo "make static      checkpatch, round trip, selftests mirror, Debian delta"
 	@echo "make matrix      the before/after matrix only (BASES=\"$(BASES)\")"
 	@echo "make compile     bisectability and W=1/sparse checks of touched files"
+	@echo "make tooling     bad input to the project's scripts gives clear errors"
 	@echo "make export      re-export patches/ and selftests/ from the patched trees"
 	@echo "make retest T=target [BASE=..]  rebuild one selftest from the patched tree, run it"
+	@echo "KASAN=1 make ...  the same with KASAN kernels (own object and results dirs)"
 
 deps:
 	@$(S)/deps.sh
@@ -25,15 +27,11 @@ bases: deps
 	@$(S)/fetch-bases.sh $(BASES)
 
 demo: bases
-	@rm -f $(STAGE_LOG)
+	@mkdir -p $(dir $(STAGE_LOG)); rm -f $(STAGE_LOG)
 	@$(S)/matrix.sh $(BASE); rc=$$?; $(S)/print-stages.sh; exit $$rc
 
-check: bases
-	@rm -f $(STAGE_LOG)
-	@set -e; $(MAKE) --no-print-directory static; \
-	$(S)/matrix.sh $(BASES); \
-	for b in $(BASES); do $(S)/lib-stage.sh "compile checks $$b" $(S)/check-build.sh $$b; done; \
-	$(S)/print-stages.sh
+check:
+	@$(S)/check-all.sh
 
 static: bases
 	@$(S)/lib-stage.sh "checkpatch" $(S)/checkpatch.sh
@@ -41,6 +39,9 @@ static: bases
 	@$(S)/lib-stage.sh "selftests mirror" $(S)/check-selftests-mirror.sh $(BASES)
 	@$(S)/lib-stage.sh "Debian delta" $(S)/check-debian-delta.sh
 	@$(S)/lib-stage.sh "README matrix" $(S)/check-readme-matrix.sh
+
+tooling:
+	@$(S)/test-tooling.sh
 
 matrix: bases
 	@$(S)/matrix.sh $(BASES)
@@ -65,4 +66,4 @@ reset-tree:
 stages: ; @$(S)/print-stages.sh
 
 clean:
-	rm -rf results
+	rm -rf results results-kasan

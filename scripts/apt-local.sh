@@ -6,10 +6,11 @@
 
 APT=$CACHE/apt
 mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/sources.list.d"
-cat >"$APT/sources.list" <<'SRC'
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian experimental main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian experimental main
+mirror=${KSERIES_MIRROR:-http://deb.debian.org}
+key=/usr/share/keyrings/debian-archive-keyring.gpg
+cat >"$APT/sources.list" <<SRC
+deb [signed-by=$key] $mirror/debian experimental main
+deb-src [signed-by=$key] $mirror/debian-security bullseye-security main
 SRC
 
 opts=(-o "Dir::Etc::sourcelist=$APT/sources.list"
@@ -22,6 +23,6 @@ opts=(-o "Dir::Etc::sourcelist=$APT/sources.list"
 # Refresh the lists once a day at most; the versions we want are pinned.
 if [ -z "$(find "$APT/lists" -maxdepth 1 -name '*Sources*' -mmin -1440 2>/dev/null)" ]; then
 	log "apt-get update (project-local lists in $APT)"
-	apt-get "${opts[@]}" update -q >&2 || die "apt-get update of the project-local lists failed"
+	apt-get "${opts[@]}" update -q --error-on=any >&2 || die "apt-get update of the project-local lists failed"
 fi
 exec apt-get "${opts[@]}" "$@"

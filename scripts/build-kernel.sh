@@ -1,6 +1,7 @@
 #!/bin/bash
 # Configure and build the VM kernel of one (base, variant) out of tree, with
-# ccache: tinyconfig + scripts/vm/vm.config + every selftests/*/config.
+# ccache: tinyconfig + scripts/vm/vm.config (+ kasan.config with KASAN=1)
+# + every selftests/*/config.
 # Usage: build-kernel.sh BASE unpatched|patched
 . "$(dirname "$0")/lib.sh"
 base=$1 variant=$2
@@ -25,8 +26,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-
 export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 
-frags=("$TOP/scripts/vm/vm.config")
-for t in $(targets); do frags+=("$TOP/selftests/$t/config"); done
+mapfile -t frags < <(vm_fragments)
 want="$(cat "${frags[@]}" | sha256sum | cut -c1-16)"
 if [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/.config" ]; then
 	log "configuring $base/$variant"

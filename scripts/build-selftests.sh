@@ -18,6 +18,14 @@ if [ ! -d "$src" ]; then
 	git -C "$(base_repo "$base")" worktree prune
 	git -C "$(base_repo "$base")" worktree add -q --detach "$src" "$commit" || die "cannot create $src"
 fi
+obj=$(build_dir "$base" selftests)
+inst=$obj/kselftest/kselftest_install
+stampf=$obj/ksft.stamp
+want="$(git -C "$ptree" rev-parse "HEAD^{tree}") $* $(cat "$(build_dir "$base" patched)/kernel/.config.stamp" 2>/dev/null)"
+if [ -z "${RETEST:-}" ] && [ -x "$inst/run_kselftest.sh" ] && [ "$(cat "$stampf" 2>/dev/null)" = "$want" ]; then
+	echo "$inst"; exit 0
+fi
+rm -f "$stampf"
 git -C "$src" checkout -q -f --detach "$commit" && git -C "$src" clean -q -fdx || die "cannot reset $src"
 if [ -n "${RETEST:-}" ]; then
 	for t in "$@"; do
@@ -25,7 +33,6 @@ if [ -n "${RETEST:-}" ]; then
 	done
 	rsync -a "$ptree/tools/testing/selftests/Makefile" "$src/tools/testing/selftests/Makefile"
 fi
-obj=$(build_dir "$base" selftests)
 kcfg=$(build_dir "$base" patched)/kernel/.config
 [ -f "$kcfg" ] || die "no patched kernel config for $base: build the kernel first"
 mkdir -p "$obj"
@@ -35,6 +42,6 @@ make -s -C "$src" O="$obj" CC="ccache gcc" olddefconfig >/dev/null || die "oldde
 rm -rf "$obj/kselftest/kselftest_install"
 make -s -C "$src" O="$obj" CC="ccache gcc" TARGETS="$*" kselftest-install >"$obj/ksft.log" 2>&1 ||
 	{ tail -30 "$obj/ksft.log" >&2; die "selftest build failed for $base ($*); log: $obj/ksft.log"; }
-inst=$obj/kselftest/kselftest_install
 [ -x "$inst/run_kselftest.sh" ] || die "kselftest-install produced no run_kselftest.sh in $inst"
+[ -n "${RETEST:-}" ] || echo "$want" >"$stampf"
 echo "$inst"

@@ -20,7 +20,7 @@ vmobj=$(build_dir "$base" patched)/kernel
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
 K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 mkdir -p "$obj"
-log_dir=$TOP/results/$base/compile
+log_dir=$RESULTS/$base/compile
 mkdir -p "$log_dir"
 
 checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
@@ -39,8 +39,8 @@ objects_for() {
 }
 
 configure() {
-	local frags=("$TOP/scripts/vm/vm.config" "$TOP/scripts/vm/compile.config") t
-	for t in $(targets); do frags+=("$TOP/selftests/$t/config"); done
+	local frags
+	mapfile -t frags < <(vm_fragments; echo "$TOP/scripts/vm/compile.config")
 	local want
 	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return

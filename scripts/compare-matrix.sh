@@ -10,7 +10,7 @@ printf '\n%-8s %-42s %-22s %-22s %s\n' base test "unpatched (want)" "patched (wa
 for base in "$@"; do
 	declare -A got=()
 	for v in unpatched patched; do
-		f=$TOP/results/$base/$v/summary.tsv
+		f=$RESULTS/$base/$v/summary.tsv
 		[ -f "$f" ] || die "no results for $base/$v ($f)"
 		while IFS=$'\t' read -r t r _; do got[$t/$v]=$r; done <"$f"
 	done

@@ -27,5 +27,5 @@ if [ "$base" = mainline ] && [ "$out" = "$(series_dir mainline)" ]; then
 fi
 # The patched tree now matches patches/: record that, as prepare-tree.sh does.
 if [ "$tree" = "$(tree_dir "$base" patched)" ] && [ "$out" = "$(series_dir "$base")" ]; then
-	echo "$tag+$(hash_paths "patches/$base") $(git -C "$tree" rev-parse HEAD)" >"$tree.stamp"
+	echo "$tag+$(hash_paths "$(series_dir "$base")") $(git -C "$tree" rev-parse HEAD)" >"$tree.stamp"
 fi

@@ -87,12 +87,14 @@ make_repo() { # base tarball tag message
 for b in "$@"; do
 	check_base "$b"
 	case $b in
-	mainline) make_repo mainline "$(fetch_mainline_tar)" "$(base_tag mainline)" \
+	mainline) tar=$(fetch_mainline_tar) || exit 1
+		make_repo mainline "$tar" "$(base_tag mainline)" \
 		"Linux v7.3-rc7 as packaged by Debian (linux-source-7.3 7.3~rc7-1~exp1)
 
 Not a pristine upstream tree: it carries Debian's patches. The commit id is
 synthetic; rebase onto a real mainline tree before mailing." ;;
-	5.10) make_repo 5.10 "$(fetch_stable_tar)" "$(base_tag 5.10)" \
+	5.10) tar=$(fetch_stable_tar) || exit 1
+		make_repo 5.10 "$tar" "$(base_tag 5.10)" \
 		"Linux v5.10.262 (pristine; Debian linux_5.10.262.orig.tar.xz)
 
 The commit id is synthetic: a local snapshot of the release tarball." ;;

@@ -4,7 +4,9 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Heavy artefacts live outside the clone so fresh clones (CI) reuse them.
 CACHE=${KSERIES_CACHE:-$HOME/.cache/kseries}
-OUT=${KSERIES_OUT:-$CACHE/out}
+# KASAN=1 kernels get object dirs of their own, so the two never thrash.
+OUT=${KSERIES_OUT:-$CACHE/out${KASAN:+-kasan}}
+RESULTS=$TOP/results${KASAN:+-kasan}
 BASES="mainline 5.10"
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -29,7 +31,7 @@ base_tag() {
 	5.10) echo v5.10.262 ;;
 	esac
 }
-series_dir() { echo "$TOP/patches/$1"; }
+series_dir() { echo "${KSERIES_PATCHES:-$TOP/patches}/$1"; }
 
 # Stage timing: appended to $STAGE_LOG when set.
 stage() {
@@ -44,16 +46,24 @@ stage() {
 	return $rc
 }
 
+# The config fragments of a VM kernel, in merge order.
+vm_fragments() {
+	local t
+	echo "$TOP/scripts/vm/vm.config"
+	[ -z "${KASAN:-}" ] || echo "$TOP/scripts/vm/kasan.config"
+	for t in $(targets); do echo "$TOP/selftests/$t/config"; done
+}
+
 # The kselftest targets the series adds: one directory each under selftests/.
 targets() {
 	local d
 	for d in "$TOP"/selftests/*/; do basename "$d"; done
 }
 
-tree_dir() { echo "$CACHE/trees/$1/$2"; }   # base variant
+tree_dir() { echo "${KSERIES_TREES:-$CACHE/trees}/$1/$2"; }   # base variant
 build_dir() { echo "$OUT/$1/$2"; }         # base variant
 
-# A hash of every file under the given paths (content and name).
+# A hash of every file under a directory (content and relative name).
 hash_paths() {
-	(cd "$TOP" && find "$@" -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+	(cd "$1" && find . -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16
 }

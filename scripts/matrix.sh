@@ -5,8 +5,8 @@
 # Usage: matrix.sh BASE...
 . "$(dirname "$0")/lib.sh"
 [ $# -gt 0 ] || set -- $BASES
-export STAGE_LOG=${STAGE_LOG:-$TOP/results/stages.log}
-mkdir -p "$TOP/results"
+export STAGE_LOG=${STAGE_LOG:-$RESULTS/stages.log}
+mkdir -p "$RESULTS"
 for base in "$@"; do
 	check_base "$base"
 	for v in unpatched patched; do

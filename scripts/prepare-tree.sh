@@ -18,7 +18,7 @@ stampf=$tree.stamp
 
 case $variant in
 unpatched) want=$tag ;;
-patched) want="$tag+$(hash_paths "patches/$base")" ;;
+patched) want="$tag+$(hash_paths "$(series_dir "$base")")" ;;
 *) die "unknown variant '$variant' (unpatched|patched)" ;;
 esac
 

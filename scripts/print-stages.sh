@@ -1,7 +1,7 @@
 #!/bin/bash
 # Print the per-stage wall times of the last run, and their total.
 . "$(dirname "$0")/lib.sh"
-f=${STAGE_LOG:-$TOP/results/stages.log}
+f=${STAGE_LOG:-$RESULTS/stages.log}
 [ -f "$f" ] || exit 0
 echo "stage times:"
 sed 's/^/  /' "$f"

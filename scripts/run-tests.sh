@@ -11,7 +11,7 @@ inst=$(build_dir "$base" selftests)/kselftest/kselftest_install
 initrd=$(build_dir "$base" selftests)/initramfs.cpio
 [ -f "$initrd" ] || die "no initramfs for $base: run build-selftests.sh and mk-initramfs.sh"
 [ $# -gt 0 ] || set -- $(cat "$inst/kselftest-list.txt")
-res=$TOP/results/$base/$variant
+res=$RESULTS/$base/$variant
 mkdir -p "$res"
 : >"$res/summary.tsv.part"
 for t in "$@"; do

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Bad input to the project's own scripts: each case must end in a clear
+# error that names the cause, a non-zero exit, and no half-applied tree.
+# Uses the real scripts against broken inputs; needs built kernels only for
+# the guest cases (skipped, and said so, when there are none).
+. "$(dirname "$0")/lib.sh"
+S=$TOP/scripts
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# expect_error NAME PATTERN CMD...: CMD must fail and print PATTERN.
+expect_error() {
+	local name=$1 pat=$2 rc=0 out
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ $rc != 0 ] && grep -q -- "$pat" <<<"$out"; then
+		echo "ok - $name: $(grep -m1 -- "$pat" <<<"$out")"; pass=$((pass + 1))
+	else
+		echo "not ok - $name (exit $rc, wanted /$pat/): $(tail -3 <<<"$out")"; fail=$((fail + 1))
+	fi
+}
+
+# 1. A download that fails, through the project-local apt configuration.
+expect_error "download failure" "apt-get update of the project-local lists failed" \
+	env KSERIES_CACHE="$tmp/c1" KSERIES_MIRROR=http://127.0.0.1:9 "$S/fetch-bases.sh" 5.10
+
+# 2. A cached download whose checksum does not match: refused and removed.
+mkdir -p "$tmp/c2/downloads"
+echo garbage >"$tmp/c2/downloads/linux_5.10.262.orig.tar.xz"
+expect_error "checksum mismatch" "checksum mismatch for" \
+	env KSERIES_CACHE="$tmp/c2" "$S/fetch-bases.sh" 5.10
+if [ -e "$tmp/c2/downloads/linux_5.10.262.orig.tar.xz" ]; then
+	echo "not ok - checksum mismatch: the bad file was kept"; fail=$((fail + 1))
+fi
+
+# 3. A patch that does not apply: named, and the tree is left at the tag.
+mkdir -p "$tmp/p/5.10"
+cp "$TOP"/patches/5.10/0001-*.patch "$tmp/p/5.10/"
+# Corrupt the first context line of the second patch.
+awk '!done && /^@@ / { hunk = 1; print; next }
+     hunk && !done && /^ / { print " broken context"; done = 1; next } { print }' \
+	"$TOP"/patches/5.10/0002-*.patch >"$tmp/p/5.10/0002-broken.patch"
+(cd "$tmp/p/5.10" && ls *.patch) >"$tmp/p/5.10/series"
+# (a scratch worktree kept between runs: creating one takes a while)
+expect_error "patch does not apply" "patch 5.10/0002-broken.patch does not apply" \
+	env KSERIES_PATCHES="$tmp/p" KSERIES_TREES="$CACHE/scratch-trees" "$S/prepare-tree.sh" 5.10 patched
+t=$CACHE/scratch-trees/5.10/patched
+if [ "$(git -C "$t" rev-parse HEAD)" = "$(git -C "$t" rev-parse "$(base_tag 5.10)^{commit}")" ] &&
+   [ -z "$(git -C "$t" status --porcelain --untracked-files=no)" ]; then
+	echo "ok - patch does not apply: tree left clean at $(base_tag 5.10)"; pass=$((pass + 1))
+else
+	echo "not ok - patch does not apply: tree left half-applied"; fail=$((fail + 1))
+fi
+
+# 4. A kernel config that lost a required symbol.
+grep -v '^CONFIG_PROVE_LOCKING=' "$(build_dir 5.10 patched)/kernel/.config" >"$tmp/config" 2>/dev/null &&
+	expect_error "config assertion" "CONFIG_PROVE_LOCKING is not =y" "$S/check-config.sh" "$tmp/config"
+
+# 5. A missing tool.
+# A PATH with everything but QEMU.
+mkdir -p "$tmp/bin"
+for d in /usr/local/bin /usr/bin /bin; do
+	for f in "$d"/*; do
+		n=${f##*/}
+		[ "$n" = qemu-system-x86_64 ] || [ -e "$tmp/bin/$n" ] || ln -s "$f" "$tmp/bin/$n"
+	done
+done
+expect_error "missing tool" "required tool 'qemu-system-x86_64' is missing" \
+	env PATH="$tmp/bin" "$S/run-vm.sh" /dev/null /dev/null "$tmp/vm0" 5 x:y
+
+# 6. and 7. A guest that panics, and one that hangs (needs a built kernel).
+k=$(build_dir mainline unpatched)/kernel/arch/x86/boot/bzImage
+if [ -f "$k" ]; then
+	echo "not an initramfs" >"$tmp/bad.cpio"
+	expect_error "guest panics" "guest panicked" "$S/run-vm.sh" "$k" "$tmp/bad.cpio" "$tmp/vm1" 60 x:y
+	expect_error "guest hangs" "guest hung" "$S/run-vm.sh" "$k" "$(build_dir mainline selftests)/initramfs.cpio" "$tmp/vm2" 1 x:y
+else
+	echo "# guest cases not run: no built mainline kernel yet"
+fi
+
+echo "tooling: $pass passed, $fail failed"
+[ $fail = 0 ]
