@@ -7,7 +7,7 @@ S := scripts
 export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
-	debian-delta compile tooling export retest reset-tree stages clean
+	debian-delta compile tooling apply export retest reset-tree stages clean
 
 help:
 	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
@@ -16,6 +16,7 @@ help:
 	@echo "make matrix      the before/after matrix only (BASES=\"$(BASES)\")"
 	@echo "make compile     bisectability and W=1/sparse checks of touched files"
 	@echo "make tooling     bad input to the project's scripts gives clear errors"
+	@echo "make apply [BASE=..]  apply patches/<base> to a fresh worktree of the base"
 	@echo "make export      re-export patches/ and selftests/ from the patched trees"
 	@echo "make retest T=target [BASE=..]  rebuild one selftest from the patched tree, run it"
 	@echo "KASAN=1 make ...  the same with KASAN kernels (own object and results dirs)"
@@ -51,6 +52,9 @@ roundtrip: ; @for b in $(BASES); do $(S)/check-roundtrip.sh $$b || exit 1; done
 mirror: ; @$(S)/check-selftests-mirror.sh $(BASES)
 debian-delta: ; @$(S)/check-debian-delta.sh
 compile: ; @for b in $(BASES); do $(S)/check-build.sh $$b || exit 1; done
+
+apply:
+	@$(S)/prepare-tree.sh $(BASE) patched && echo "applied patches/$(BASE) in $$($(S)/tree-path.sh $(BASE))"
 
 export:
 	@for b in $(BASES); do $(S)/export-series.sh $$b; done
