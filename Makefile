@@ -7,7 +7,7 @@ S := scripts
 export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
-	debian-delta compile tooling apply export retest reset-tree stages clean
+	debian-delta compile same-code tooling apply export retest reset-tree stages clean
 
 help:
 	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
@@ -15,6 +15,7 @@ help:
 	@echo "make static      checkpatch, round trip, selftests mirror, Debian delta"
 	@echo "make matrix      the before/after matrix only (BASES=\"$(BASES)\")"
 	@echo "make compile     bisectability and W=1/sparse checks of touched files"
+	@echo "make same-code   the patches of scripts/same-code-patches.txt change no object code"
 	@echo "make tooling     bad input to the project's scripts gives clear errors"
 	@echo "make apply [BASE=..]  apply patches/<base> to a fresh worktree of the base"
 	@echo "make export      re-export patches/ and selftests/ from the patched trees"
@@ -52,6 +53,7 @@ roundtrip: ; @for b in $(BASES); do $(S)/check-roundtrip.sh $$b || exit 1; done
 mirror: ; @$(S)/check-selftests-mirror.sh $(BASES)
 debian-delta: ; @$(S)/check-debian-delta.sh
 compile: ; @for b in $(BASES); do $(S)/check-build.sh $$b || exit 1; done
+same-code: ; @for b in $(BASES); do $(S)/check-same-code.sh $$b || exit 1; done
 
 apply:
 	@$(S)/prepare-tree.sh $(BASE) patched && echo "applied patches/$(BASE) in $$($(S)/tree-path.sh $(BASE))"

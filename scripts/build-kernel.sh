@@ -26,7 +26,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-
 export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 
-mapfile -t frags < <(vm_fragments)
+mapfile -t frags < <(vm_fragments "$base")
 want="$(cat "${frags[@]}" | sha256sum | cut -c1-16)"
 if [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/.config" ]; then
 	log "configuring $base/$variant"

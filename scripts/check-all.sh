@@ -21,6 +21,7 @@ run "README matrix" "$S/check-readme-matrix.sh"
 # matrix.sh times its own stages.
 if "$S/matrix.sh" $BASES; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: matrix" >&2; fi
 for b in $BASES; do run "compile checks $b" "$S/check-build.sh" "$b"; done
+for b in $BASES; do run "same object code $b" "$S/check-same-code.sh" "$b"; done
 run "tooling bad input" "$S/test-tooling.sh"
 "$S/print-stages.sh"
 echo "check: $pass passed, $fail failed"

@@ -25,22 +25,9 @@ mkdir -p "$log_dir"
 
 checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
 
-# objects_for FILE...: the kbuild object targets that compile these files.
-objects_for() {
-	local f
-	for f in "$@"; do
-		case $f in
-		tools/*|Documentation/*|scripts/*|MAINTAINERS) ;;
-		*.c) echo "${f%.c}.o" ;;
-		*.h) grep -rl --include='.*.o.cmd' -F "/$f" "$vmobj" 2>/dev/null |
-			sed -e "s|^$vmobj/||" -e 's|/\.\([^/]*\)\.cmd$|/\1|' | grep -v '^\.' || true ;;
-		esac
-	done | sort -u
-}
-
 configure() {
 	local frags
-	mapfile -t frags < <(vm_fragments; echo "$TOP/scripts/vm/compile.config")
+	mapfile -t frags < <(vm_fragments "$base"; echo "$TOP/scripts/vm/compile.config")
 	local want
 	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return
@@ -64,7 +51,7 @@ n=0
 for c in $commits; do
 	n=$((n + 1))
 	subj=$(git -C "$ptree" log -1 --format=%s "$c")
-	mapfile -t objs < <(objects_for $(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c"))
+	mapfile -t objs < <(kbuild_objects "$vmobj" $(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c"))
 	all_objs+=("${objs[@]}")
 	[ ${#objs[@]} -gt 0 ] || { echo "patch $n ($subj): no compiled files"; continue; }
 	checkout "$c"

@@ -2,7 +2,8 @@
 # One source of truth: selftests/<target>/ must be exactly what each series
 # adds under tools/testing/selftests/<target>/. C sources, headers, config
 # and settings are shared by both bases; a file may have a "<name>.5.10"
-# variant for 5.10 (only Makefiles do: 5.10's lib.mk lacks KHDR_INCLUDES).
+# variant for 5.10 (Makefiles, as 5.10's lib.mk lacks KHDR_INCLUDES, and
+# config fragments, as some Kconfig symbols differ), never C sources.
 # guest-programs is the project's, not the kernel's.
 # Usage: check-selftests-mirror.sh BASE...
 . "$(dirname "$0")/lib.sh"

@@ -46,18 +46,39 @@ stage() {
 	return $rc
 }
 
-# The config fragments of a VM kernel, in merge order.
+# The config fragments of a VM kernel of BASE, in merge order; a target's
+# "config.5.10" replaces its config on 5.10 (Kconfig symbols differ).
 vm_fragments() {
-	local t
+	local t f
 	echo "$TOP/scripts/vm/vm.config"
 	[ -z "${KASAN:-}" ] || echo "$TOP/scripts/vm/kasan.config"
-	for t in $(targets); do echo "$TOP/selftests/$t/config"; done
+	for t in $(targets); do
+		f=$TOP/selftests/$t/config
+		[ "${1:-}" = 5.10 ] && [ -f "$f.5.10" ] && f=$f.5.10
+		echo "$f"
+	done
 }
 
 # The kselftest targets the series adds: one directory each under selftests/.
 targets() {
 	local d
 	for d in "$TOP"/selftests/*/; do basename "$d"; done
+}
+
+# kbuild_objects OBJDIR FILE...: the kbuild object targets that compile
+# these source files: a .c file's own object and, for a header, every object
+# whose .cmd dependency list in OBJDIR names it.
+kbuild_objects() {
+	local objdir=$1 f
+	shift
+	for f in "$@"; do
+		case $f in
+		tools/*|Documentation/*|scripts/*|MAINTAINERS) ;;
+		*.c) echo "${f%.c}.o" ;;
+		*.h) grep -rl --include='.*.o.cmd' -F "/$f" "$objdir" 2>/dev/null |
+			sed -e "s|^$objdir/||" -e 's|/\.\([^/]*\)\.cmd$|/\1|' | grep -v '^\.' || true ;;
+		esac
+	done | sort -u
 }
 
 tree_dir() { echo "${KSERIES_TREES:-$CACHE/trees}/$1/$2"; }   # base variant

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Prove that the patches named in scripts/same-code-patches.txt change no
+# object code on BASE.  In an object dir of its own (the VM config plus
+# scripts/vm/samecode.config), build the whole kernel at the patch's parent;
+# take every object whose .cmd dependency list names a file the patch
+# touches; rebuild those objects from the patch; and compare, object by
+# object, the disassembly with relocations and the contents, relocations
+# and symbols of every section but debug info.  Also check that the patch
+# moves no line, so that __LINE__ (WARN, BUG) cannot change anywhere.
+# Usage: check-same-code.sh BASE
+. "$(dirname "$0")/lib.sh"
+base=$1
+check_base "$base"
+need make gcc ccache objdump objcopy
+"$TOP/scripts/prepare-tree.sh" "$base" patched
+tag=$(base_tag "$base")
+ptree=$(tree_dir "$base" patched)
+src=$(tree_dir "$base" build)
+obj=$(build_dir "$base" samecode)
+[ -d "$src" ] || die "no build tree $src: build a kernel of $base first"
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
+K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+logs=$RESULTS/$base/same-code
+rm -rf "$logs"
+mkdir -p "$obj" "$logs"
+
+checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
+
+configure() {
+	local frags extra=$TOP/scripts/vm/samecode.config want
+	[ "$base" = 5.10 ] && [ -f "$extra.5.10" ] && extra=$extra.5.10
+	mapfile -t frags < <(vm_fragments "$base"; echo "$extra")
+	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
+	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return
+	"${K[@]}" tinyconfig >/dev/null || die "make tinyconfig failed in $obj"
+	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null) ||
+		die "merge_config.sh failed in $obj"
+	"${K[@]}" olddefconfig >/dev/null || die "make olddefconfig failed in $obj"
+	"$TOP/scripts/check-config.sh" "$obj/.config" "${frags[@]}"
+	echo "$want" >"$obj/.config.stamp"
+}
+
+# dump OBJECT: what must not change, debug info aside.
+dump() {
+	local tmp
+	tmp=$(mktemp)
+	objcopy --strip-debug "$obj/$1" "$tmp" || { rm -f "$tmp"; die "objcopy failed on $1"; }
+	objdump -d -r -w "$tmp" | tail -n +3
+	objdump -s -r -t -w "$tmp" | tail -n +3
+	rm -f "$tmp"
+}
+
+# The line-by-line check: with -U0, every hunk must replace n lines at
+# line a by n lines at line a.
+lines_stay() {
+	local moved
+	moved=$(git -C "$ptree" show -U0 --format= "$1" | grep '^@@' |
+		awk '{ split(substr($2, 2), o, ","); split(substr($3, 2), n, ",");
+		       if (o[1] != n[1] || (o[2] == "" ? 1 : o[2]) != (n[2] == "" ? 1 : n[2])) print }')
+	[ -z "$moved" ] || { echo "$moved" >&2; return 1; }
+}
+
+list=${KSERIES_SAME_CODE:-$TOP/scripts/same-code-patches.txt}
+status=0
+while IFS= read -r subj; do
+	case $subj in ''|'#'*) continue ;; esac
+	c=$(git -C "$ptree" log --format='%H %s' "$tag..HEAD" | awk -v s="$subj" 'substr($0, 42) == s { print $1 }')
+	[ "$(echo "$c" | grep -c .)" = 1 ] || die "$base: no single patch with subject \"$subj\" (listed in $list)"
+	lines_stay "$c" || { echo "error: $base: \"$subj\" moves lines (hunks above)" >&2; status=1; }
+	mapfile -t files < <(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c")
+
+	checkout "$c^"
+	configure
+	log "$base: building the kernel before \"$subj\""
+	"${K[@]}" vmlinux >"$logs/build-before.log" 2>&1 ||
+		{ tail -20 "$logs/build-before.log" >&2; die "$base: the kernel before \"$subj\" does not build"; }
+	mapfile -t objs < <(kbuild_objects "$obj" "${files[@]}")
+	[ ${#objs[@]} -gt 0 ] || die "$base: no object depends on ${files[*]}"
+	for o in "${objs[@]}"; do
+		mkdir -p "$logs/before/$(dirname "$o")"
+		dump "$o" >"$logs/before/$o.dump"
+	done
+
+	checkout "$c"
+	touch "$logs/mark"
+	"${K[@]}" "${objs[@]}" >"$logs/build-after.log" 2>&1 ||
+		{ tail -20 "$logs/build-after.log" >&2; die "$base: \"$subj\" does not build"; }
+	differ=()
+	for o in "${objs[@]}"; do
+		[ "$obj/$o" -nt "$logs/mark" ] || die "$base: $o was not rebuilt from \"$subj\""
+		mkdir -p "$logs/after/$(dirname "$o")"
+		dump "$o" >"$logs/after/$o.dump"
+		cmp -s "$logs/before/$o.dump" "$logs/after/$o.dump" || differ+=("$o")
+	done
+	dirs=$(printf '%s\n' "${objs[@]}" | sed 's|/[^/]*$||' | sort | uniq -c | awk '{ printf "%s%s (%d)", sep, $2, $1; sep = ", " }')
+	if [ ${#differ[@]} -gt 0 ]; then
+		echo "error: $base: \"$subj\" changes the code of: ${differ[*]} (diff $logs/before $logs/after)" >&2
+		status=1
+	else
+		echo "$base: \"$subj\": ${#objs[@]} objects that depend on ${files[*]} are identical in code and data: $dirs"
+		rm -rf "$logs/before" "$logs/after"
+	fi
+done <"$list"
+checkout "$(git -C "$ptree" rev-parse HEAD)"
+exit $status
