@@ -27,16 +27,7 @@ export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,incl
 KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 
 mapfile -t frags < <(vm_fragments "$base")
-want="$(cat "${frags[@]}" | sha256sum | cut -c1-16)"
-if [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/.config" ]; then
-	log "configuring $base/$variant"
-	"${KMAKE[@]}" tinyconfig >/dev/null || die "make tinyconfig failed for $base/$variant"
-	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null) ||
-		die "merge_config.sh failed for $base/$variant"
-	"${KMAKE[@]}" olddefconfig >/dev/null || die "make olddefconfig failed for $base/$variant"
-	"$TOP/scripts/check-config.sh" "$obj/.config" "${frags[@]}"
-	echo "$want" >"$obj/.config.stamp"
-fi
+configure_kernel "$src" "$obj" "$base/$variant" "${frags[@]}"
 
 log "building $base/$variant kernel"
 "${KMAKE[@]}" bzImage >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log" >&2; die "kernel build failed for $base/$variant (log: $obj/build.log)"; }

@@ -28,13 +28,7 @@ checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out
 configure() {
 	local frags
 	mapfile -t frags < <(vm_fragments "$base"; echo "$TOP/scripts/vm/compile.config")
-	local want
-	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
-	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return
-	"${K[@]}" tinyconfig >/dev/null
-	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
-	"${K[@]}" olddefconfig >/dev/null
-	echo "$want" >"$obj/.config.stamp"
+	configure_kernel "$src" "$obj" "$base/compile" "${frags[@]}"
 }
 
 # build_objs LOGFILE OBJ...: compile with W=1 C=1, warnings to LOGFILE.

@@ -27,17 +27,10 @@ mkdir -p "$obj" "$logs"
 checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
 
 configure() {
-	local frags extra=$TOP/scripts/vm/samecode.config want
+	local frags extra=$TOP/scripts/vm/samecode.config
 	[ "$base" = 5.10 ] && [ -f "$extra.5.10" ] && extra=$extra.5.10
 	mapfile -t frags < <(vm_fragments "$base"; echo "$extra")
-	want=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
-	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return
-	"${K[@]}" tinyconfig >/dev/null || die "make tinyconfig failed in $obj"
-	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null) ||
-		die "merge_config.sh failed in $obj"
-	"${K[@]}" olddefconfig >/dev/null || die "make olddefconfig failed in $obj"
-	"$TOP/scripts/check-config.sh" "$obj/.config" "${frags[@]}"
-	echo "$want" >"$obj/.config.stamp"
+	configure_kernel "$src" "$obj" "$base/samecode" "${frags[@]}"
 }
 
 # dump OBJECT: what must not change, debug info aside.

@@ -65,6 +65,24 @@ targets() {
 	for d in "$TOP"/selftests/*/; do basename "$d"; done
 }
 
+# configure_kernel SRC OBJDIR LABEL FRAGMENT...: tinyconfig + the fragments
+# for an out-of-tree build of SRC in OBJDIR, with the result asserted; done
+# again only when the fragments change.
+configure_kernel() {
+	local src=$1 obj=$2 label=$3 want
+	shift 3
+	local K=(make -s -C "$src" O="$obj")
+	want=$(cat "$@" | sha256sum | cut -c1-16)
+	[ -f "$obj/.config" ] && [ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$want" ] && return 0
+	log "configuring $label"
+	"${K[@]}" tinyconfig >/dev/null || die "make tinyconfig failed for $label"
+	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$@" >/dev/null) ||
+		die "merge_config.sh failed for $label"
+	"${K[@]}" olddefconfig >/dev/null || die "make olddefconfig failed for $label"
+	"$TOP/scripts/check-config.sh" "$obj/.config" "$@"
+	echo "$want" >"$obj/.config.stamp"
+}
+
 # kbuild_objects OBJDIR FILE...: the kbuild object targets that compile
 # these source files: a .c file's own object and, for a header, every object
 # whose .cmd dependency list in OBJDIR names it.
