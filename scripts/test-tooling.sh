@@ -69,7 +69,7 @@ done
 expect_error "missing tool" "required tool 'qemu-system-x86_64' is missing" \
 	env PATH="$tmp/bin" "$S/run-vm.sh" /dev/null /dev/null "$tmp/vm0" 5 x:y
 
-# 8. A guest package whose pinned checksum does not match: refused, removed.
+# 6. A guest package whose pinned checksum does not match: refused, removed.
 printf 'netbase\t6.4\t%064d\n' 0 >"$tmp/guest-debs.txt"
 expect_error "guest package checksum" "netbase 6.4: sha256 .*, expected 0000" \
 	env KSERIES_CACHE="$tmp/c3" KSERIES_GUEST_DEBS="$tmp/guest-debs.txt" "$S/fetch-guest-debs.sh"
@@ -77,12 +77,12 @@ if ls "$tmp/c3/guest-debs/"*.deb >/dev/null 2>&1; then
 	echo "not ok - guest package checksum: the bad .deb was kept"; fail=$((fail + 1))
 fi
 
-# 9. A same-code claim for a patch that is not in the series.
+# 7. A same-code claim for a patch that is not in the series.
 echo "no such patch" >"$tmp/same-code.txt"
 expect_error "same-code patch missing" 'no single patch with subject "no such patch"' \
 	env KSERIES_SAME_CODE="$tmp/same-code.txt" "$S/check-same-code.sh" 5.10
 
-# 6. and 7. A guest that panics, and one that hangs (needs a built kernel).
+# 8. and 9. A guest that panics, and one that hangs (needs a built kernel).
 k=$(build_dir mainline unpatched)/kernel/arch/x86/boot/bzImage
 if [ -f "$k" ]; then
 	echo "not an initramfs" >"$tmp/bad.cpio"
