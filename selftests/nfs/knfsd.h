@@ -22,6 +22,7 @@
  *
  * The daemons run in the foreground as children of the test, so that their
  * pids are known; their output goes to a log that is printed on failure.
+ * A daemon that the host runs already is used as it is, and left running.
  */
 #ifndef KNFSD_H
 #define KNFSD_H
@@ -79,7 +80,8 @@ struct knfsd {
 	char dir[64];		/* our scratch dir: the log, the export */
 	char log[96];
 	char export[96];
-	pid_t rpcbind, nfsdcld, mountd;
+	char client[128];	/* what exportfs calls our export */
+	pid_t rpcbind, nfsdcld, mountd;	/* 0: not ours (or not running) */
 	bool nfsd_mounted, pipefs_mounted, export_mounted;
 	bool started, exported;
 	int fsid;
@@ -307,6 +309,30 @@ static bool knfsd_not_root_or_dead(void *arg)
 	return done;
 }
 
+/* Does a process of this name run already: the host's own daemon? */
+static bool knfsd_daemon_running(const char *name)
+{
+	char path[64], comm[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (knfsd_read(path, comm, sizeof(comm)))
+			continue;
+		comm[strcspn(comm, "\n")] = '\0';
+		found = !strcmp(comm, name);
+	}
+	closedir(d);
+	return found;
+}
+
 static bool knfsd_is_fs(const char *path, long magic)
 {
 	struct statfs sfs;
@@ -316,7 +342,7 @@ static bool knfsd_is_fs(const char *path, long magic)
 
 static void knfsd_stop(struct knfsd *k)
 {
-	static char *const unexport[] = { "exportfs", "-ua", NULL };
+	char *const unexport[] = { "exportfs", "-u", k->client, NULL };
 	static char *const nfsd0[] = { "rpc.nfsd", "0", NULL };
 	char val[2] = { k->leases, '\0' };
 
@@ -441,22 +467,33 @@ static int knfsd_start(struct knfsd *k)
 		k->leases = buf[0];
 	}
 
-	k->rpcbind = knfsd_spawn(k, rpcbind);
-	if (k->rpcbind < 0 || !knfsd_poll(knfsd_not_root_or_dead, &k->rpcbind, KNFSD_DAEMON_MS) ||
-	    !k->rpcbind) {
-		ksft_print_msg("rpcbind did not come up\n");
-		goto fail;
+	/* A host's own daemons are used as they are, and left running. */
+	if (!knfsd_daemon_running("rpcbind")) {
+		k->rpcbind = knfsd_spawn(k, rpcbind);
+		if (k->rpcbind < 0 ||
+		    !knfsd_poll(knfsd_not_root_or_dead, &k->rpcbind, KNFSD_DAEMON_MS) ||
+		    !k->rpcbind) {
+			ksft_print_msg("rpcbind did not come up\n");
+			goto fail;
+		}
 	}
 	/* nfsdcld waits for its pipe, which knfsd creates as it starts. */
-	k->nfsdcld = knfsd_spawn(k, nfsdcld);
-	k->mountd = knfsd_spawn(k, mountd);
-	mountd_up.pid = k->mountd;
-	/* /proc/net is /proc/<pid>/net */
-	mountd_up.suffix = "/net/rpc/nfsd.export/channel";
-	if (k->nfsdcld < 0 || k->mountd < 0 ||
-	    !knfsd_poll(knfsd_fd_open_or_dead, &mountd_up, KNFSD_DAEMON_MS) || !mountd_up.pid) {
-		ksft_print_msg("rpc.mountd did not come up\n");
-		goto fail;
+	if (!knfsd_daemon_running("nfsdcld")) {
+		k->nfsdcld = knfsd_spawn(k, nfsdcld);
+		if (k->nfsdcld < 0)
+			goto fail;
+	}
+	if (!knfsd_daemon_running("rpc.mountd")) {
+		k->mountd = knfsd_spawn(k, mountd);
+		mountd_up.pid = k->mountd;
+		/* /proc/net is /proc/<pid>/net */
+		mountd_up.suffix = "/net/rpc/nfsd.export/channel";
+		if (k->mountd < 0 ||
+		    !knfsd_poll(knfsd_fd_open_or_dead, &mountd_up, KNFSD_DAEMON_MS) ||
+		    !mountd_up.pid) {
+			ksft_print_msg("rpc.mountd did not come up\n");
+			goto fail;
+		}
 	}
 	/* Caps the grace period in case it cannot be ended early. */
 	knfsd_write(KNFSD_PROC "/nfsv4gracetime", "10");
@@ -470,7 +507,7 @@ static int knfsd_start(struct knfsd *k)
 		ksft_print_msg("knfsd serves more than NFSv4: %s\n", vers);
 		goto fail;
 	}
-	if (waitpid(k->nfsdcld, NULL, WNOHANG) == k->nfsdcld) {
+	if (k->nfsdcld > 0 && waitpid(k->nfsdcld, NULL, WNOHANG) == k->nfsdcld) {
 		k->nfsdcld = 0;
 		ksft_print_msg("nfsdcld died\n");
 		goto fail;
@@ -485,8 +522,8 @@ fail:
 /* Export a fresh tmpfs to 127.0.0.1; its path is k->export. 0 or -1. */
 static int knfsd_export(struct knfsd *k)
 {
-	char opts[160], client[160];
-	char *const exportfs[] = { "exportfs", "-i", "-o", opts, client, NULL };
+	char opts[160];
+	char *const exportfs[] = { "exportfs", "-i", "-o", opts, k->client, NULL };
 
 	if (mkdir(k->export, 0755) && errno != EEXIST) {
 		ksft_print_msg("mkdir %s: %s\n", k->export, strerror(errno));
@@ -501,7 +538,7 @@ static int knfsd_export(struct knfsd *k)
 	k->fsid++;
 	snprintf(opts, sizeof(opts),
 		 "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=%d", k->fsid);
-	snprintf(client, sizeof(client), "%s:%s", KNFSD_ADDR, k->export);
+	snprintf(k->client, sizeof(k->client), "%s:%s", KNFSD_ADDR, k->export);
 	if (!knfsd_run(k, KNFSD_TOOL_MS, exportfs)) {
 		knfsd_print_log(k);
 		return -1;
