@@ -27,7 +27,7 @@ checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out
 
 configure() {
 	local frags
-	mapfile -t frags < <(vm_fragments "$base"; echo "$TOP/scripts/vm/compile.config")
+	mapfile -t frags < <(vm_fragments "$base"; vm_extra compile "$base")
 	configure_kernel "$src" "$obj" "$base/compile" "${frags[@]}"
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prove that the patches named in scripts/same-code-patches.txt change no
 # object code on BASE.  In an object dir of its own (the VM config plus
-# scripts/vm/samecode.config), build the whole kernel at the patch's parent;
+# scripts/vm/samecode[.BASE].config), build the whole kernel at the patch's parent;
 # take every object whose .cmd dependency list names a file the patch
 # touches; rebuild those objects from the patch; and compare, object by
 # object, the disassembly with relocations and the contents, relocations
@@ -27,9 +27,8 @@ mkdir -p "$obj" "$logs"
 checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
 
 configure() {
-	local frags extra=$TOP/scripts/vm/samecode.config
-	[ "$base" = 5.10 ] && [ -f "$extra.5.10" ] && extra=$extra.5.10
-	mapfile -t frags < <(vm_fragments "$base"; echo "$extra")
+	local frags
+	mapfile -t frags < <(vm_fragments "$base"; vm_extra samecode "$base")
 	configure_kernel "$src" "$obj" "$base/samecode" "${frags[@]}"
 }
 

@@ -65,6 +65,13 @@ targets() {
 	for d in "$TOP"/selftests/*/; do basename "$d"; done
 }
 
+# vm_extra NAME BASE: scripts/vm/NAME.config, then the additions for BASE in
+# scripts/vm/NAME.BASE.config if there are any.
+vm_extra() {
+	echo "$TOP/scripts/vm/$1.config"
+	[ ! -f "$TOP/scripts/vm/$1.$2.config" ] || echo "$TOP/scripts/vm/$1.$2.config"
+}
+
 # configure_kernel SRC OBJDIR LABEL FRAGMENT...: tinyconfig + the fragments
 # for an out-of-tree build of SRC in OBJDIR, with the result asserted; done
 # again only when the fragments change.
