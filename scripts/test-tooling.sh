@@ -82,7 +82,13 @@ echo "no such patch" >"$tmp/same-code.txt"
 expect_error "same-code patch missing" 'no single patch with subject "no such patch"' \
 	env KSERIES_SAME_CODE="$tmp/same-code.txt" "$S/check-same-code.sh" 5.10
 
-# 8. and 9. A guest that panics, and one that hangs (needs a built kernel).
+# 8. A same-code claim for a patch that does change code (the first dm
+# patch) must be refused: the check can fail.
+git -C "$(tree_dir 5.10 patched)" log --format=%s "$(base_tag 5.10)..HEAD" | tail -1 >"$tmp/same-code-dm.txt"
+expect_error "same-code claim refused" "changes the code of: .*drivers/md/dm-snap.o" \
+	env KSERIES_SAME_CODE="$tmp/same-code-dm.txt" "$S/check-same-code.sh" 5.10
+
+# 9. and 10. A guest that panics, and one that hangs (needs a built kernel).
 k=$(build_dir mainline unpatched)/kernel/arch/x86/boot/bzImage
 if [ -f "$k" ]; then
 	echo "not an initramfs" >"$tmp/bad.cpio"
