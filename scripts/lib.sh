@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${KSERIES_CACHE:-$HOME/.cache/kseries}
 # KASAN=1 kernels get object dirs of their own, so the two never thrash.
 OUT=${KSERIES_OUT:-$CACHE/out${KASAN:+-kasan}}
-RESULTS=$TOP/results${KASAN:+-kasan}
+RESULTS=${KSERIES_RESULTS:-$TOP/results${KASAN:+-kasan}}
 BASES="mainline 5.10"
 
 die() { echo "error: $*" >&2; exit 1; }

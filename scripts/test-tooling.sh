@@ -80,13 +80,14 @@ fi
 # 7. A same-code claim for a patch that is not in the series.
 echo "no such patch" >"$tmp/same-code.txt"
 expect_error "same-code patch missing" 'no single patch with subject "no such patch"' \
-	env KSERIES_SAME_CODE="$tmp/same-code.txt" "$S/check-same-code.sh" 5.10
+	env KSERIES_SAME_CODE="$tmp/same-code.txt" KSERIES_RESULTS="$tmp/results" "$S/check-same-code.sh" 5.10
 
 # 8. A same-code claim for a patch that does change code (the first dm
-# patch) must be refused: the check can fail.
+# patch) must be refused: the check can fail.  (Its logs go to $tmp, not
+# over those of the real check.)
 git -C "$(tree_dir 5.10 patched)" log --format=%s "$(base_tag 5.10)..HEAD" | tail -1 >"$tmp/same-code-dm.txt"
 expect_error "same-code claim refused" "changes the code of: .*drivers/md/dm-snap.o" \
-	env KSERIES_SAME_CODE="$tmp/same-code-dm.txt" "$S/check-same-code.sh" 5.10
+	env KSERIES_SAME_CODE="$tmp/same-code-dm.txt" KSERIES_RESULTS="$tmp/results" "$S/check-same-code.sh" 5.10
 
 # 9. and 10. A guest that panics, and one that hangs (needs a built kernel).
 k=$(build_dir mainline unpatched)/kernel/arch/x86/boot/bzImage
