@@ -138,19 +138,6 @@ static bool as_b(const char *path, step_fn fn, const struct ctx *c)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* A's file: created empty through the first mount. */
-static int open_a(const struct ctx *c, const char *name, char *same, char *other)
-{
-	int fd;
-
-	sprintf(same, "%s/%s", c->same, name);
-	sprintf(other, "%s/%s", c->other, name);
-	fd = open(same, O_RDWR | O_CREAT | O_TRUNC, 0666);
-	if (fd < 0)
-		ksft_print_msg("A: open %s: %s\n", same, strerror(errno));
-	return fd;
-}
-
 static bool a_setlk(int fd, short type, off_t start, off_t len)
 {
 	int ret = setlk(fd, type, start, len);
@@ -192,33 +179,21 @@ static bool b_setlk_ok(int fd, const struct ctx *c)
 	return getlk_is(fd, 0, 100, &none, 0) && setlk(fd, F_UNLCK, 0, 100) == 0;
 }
 
-static bool test_getlk_holder(const struct ctx *c)
-{
-	char same[128], other[128];
-	bool ok;
-	int fd;
+/*
+ * Each test runs on a fresh file of its own, which A opens through the
+ * first mount as fd; same and other are its paths through the two mounts.
+ */
+typedef bool (*test_fn)(const struct ctx *c, int fd, const char *same, const char *other);
 
-	fd = open_a(c, "getlk_holder", same, other);
-	if (fd < 0)
-		return false;
-	ok = a_setlk(fd, F_WRLCK, 0, 100) && as_b(same, b_sees_a, c);
-	close(fd);
-	return ok;
+static bool test_getlk_holder(const struct ctx *c, int fd, const char *same, const char *other)
+{
+	return a_setlk(fd, F_WRLCK, 0, 100) && as_b(same, b_sees_a, c);
 }
 
-static bool test_setlk_conflict(const struct ctx *c)
+static bool test_setlk_conflict(const struct ctx *c, int fd, const char *same, const char *other)
 {
-	char same[128], other[128];
-	bool ok;
-	int fd;
-
-	fd = open_a(c, "setlk_conflict", same, other);
-	if (fd < 0)
-		return false;
-	ok = a_setlk(fd, F_WRLCK, 0, 100) && as_b(same, b_setlk_eagain, c) &&
-	     a_setlk(fd, F_UNLCK, 0, 100) && as_b(same, b_setlk_ok, c);
-	close(fd);
-	return ok;
+	return a_setlk(fd, F_WRLCK, 0, 100) && as_b(same, b_setlk_eagain, c) &&
+	       a_setlk(fd, F_UNLCK, 0, 100) && as_b(same, b_setlk_ok, c);
 }
 
 /* A holds [0,40) and [60,100) after unlocking the middle of [0,100). */
@@ -254,21 +229,12 @@ static bool b_server_sees_merged(int fd, const struct ctx *c)
 	return getlk_is(fd, 0, 0, &all, 0) && getlk_is(fd, 45, 10, &all, 0);
 }
 
-static bool test_split_merge(const struct ctx *c)
+static bool test_split_merge(const struct ctx *c, int fd, const char *same, const char *other)
 {
-	char same[128], other[128];
-	bool ok;
-	int fd;
-
-	fd = open_a(c, "split_merge", same, other);
-	if (fd < 0)
-		return false;
-	ok = a_setlk(fd, F_WRLCK, 0, 100) && a_setlk(fd, F_UNLCK, 40, 20) &&
-	     as_b(same, b_sees_split, c) && as_b(other, b_server_sees_split, c) &&
-	     a_setlk(fd, F_WRLCK, 40, 20) &&
-	     as_b(same, b_sees_merged, c) && as_b(other, b_server_sees_merged, c);
-	close(fd);
-	return ok;
+	return a_setlk(fd, F_WRLCK, 0, 100) && a_setlk(fd, F_UNLCK, 40, 20) &&
+	       as_b(same, b_sees_split, c) && as_b(other, b_server_sees_split, c) &&
+	       a_setlk(fd, F_WRLCK, 40, 20) &&
+	       as_b(same, b_sees_merged, c) && as_b(other, b_server_sees_merged, c);
 }
 
 /* B: nothing is locked, locally or on the server. */
@@ -278,21 +244,22 @@ static bool b_sees_nothing(int fd, const struct ctx *c)
 }
 
 /* Closing any fd of the file drops A's locks, on the server too. */
-static bool test_close_releases(const struct ctx *c)
+static bool test_close_releases(const struct ctx *c, int fd, const char *same, const char *other)
 {
-	char same[128], other[128];
+	int fd2 = open(same, O_RDONLY);
 	bool ok;
-	int fd, fd2;
 
-	fd = open_a(c, "close_releases", same, other);
-	if (fd < 0)
+	if (fd2 < 0) {
+		ksft_print_msg("A: open %s: %s\n", same, strerror(errno));
 		return false;
-	fd2 = open(same, O_RDONLY);
-	ok = fd2 >= 0 && a_setlk(fd, F_WRLCK, 0, 100) && !close(fd2) &&
-	     as_b(same, b_sees_nothing, c) && as_b(other, b_sees_nothing, c) &&
-	     as_b(same, b_setlk_ok, c);
-	close(fd);
-	return ok;
+	}
+	ok = a_setlk(fd, F_WRLCK, 0, 100);
+	if (close(fd2)) {
+		ksft_print_msg("A: close: %s\n", strerror(errno));
+		ok = false;
+	}
+	return ok && as_b(same, b_sees_nothing, c) && as_b(other, b_sees_nothing, c) &&
+	       as_b(same, b_setlk_ok, c);
 }
 
 /* B, second superblock: the server reports A's lock, with pid 0. */
@@ -303,19 +270,10 @@ static bool b_server_conflict(int fd, const struct ctx *c)
 	return getlk_is(fd, 0, 100, &a, 0) && b_setlk_eagain(fd, c);
 }
 
-static bool test_server_conflict(const struct ctx *c)
+static bool test_server_conflict(const struct ctx *c, int fd, const char *same, const char *other)
 {
-	char same[128], other[128];
-	bool ok;
-	int fd;
-
-	fd = open_a(c, "server_conflict", same, other);
-	if (fd < 0)
-		return false;
-	ok = a_setlk(fd, F_WRLCK, 0, 100) && as_b(other, b_server_conflict, c) &&
-	     a_setlk(fd, F_UNLCK, 0, 100) && as_b(other, b_setlk_ok, c);
-	close(fd);
-	return ok;
+	return a_setlk(fd, F_WRLCK, 0, 100) && as_b(other, b_server_conflict, c) &&
+	       a_setlk(fd, F_UNLCK, 0, 100) && as_b(other, b_setlk_ok, c);
 }
 
 static const char * const wire_ops[] = { "OPEN", "CLOSE", "LOCK", "LOCKU", "LOCKT" };
@@ -325,22 +283,16 @@ static const char * const wire_ops[] = { "OPEN", "CLOSE", "LOCK", "LOCKU", "LOCK
  * The second mount's own counters show each operation on the wire: B's
  * open, F_GETLK, F_SETLK, unlock and close there.
  */
-static bool test_ops_on_the_wire(const struct ctx *c)
+static bool test_ops_on_the_wire(const struct ctx *c, int fd, const char *same,
+				 const char *other)
 {
 	long before[NR_WIRE_OPS], after, confirms;
-	char same[128], other[128];
-	bool ok = true;
 	unsigned int i;
-	int fd;
+	bool ok;
 
 	for (i = 0; i < NR_WIRE_OPS; i++)
 		before[i] = knfsd_op_count(c->other, wire_ops[i]);
-	fd = open_a(c, "ops_on_the_wire", same, other);
-	if (fd < 0)
-		return false;
-	ok = a_setlk(fd, F_WRLCK, 0, 100) && as_b(other, b_server_conflict, c) &&
-	     a_setlk(fd, F_UNLCK, 0, 100) && as_b(other, b_setlk_ok, c);
-	close(fd);
+	ok = test_server_conflict(c, fd, same, other);
 	for (i = 0; i < NR_WIRE_OPS; i++) {
 		after = knfsd_op_count(c->other, wire_ops[i]);
 		if (before[i] < 0 || after <= before[i]) {
@@ -360,7 +312,7 @@ static bool test_ops_on_the_wire(const struct ctx *c)
 
 static const struct {
 	const char *name;
-	bool (*fn)(const struct ctx *c);
+	test_fn fn;
 } tests[] = {
 	{ "getlk_holder", test_getlk_holder },
 	{ "setlk_conflict", test_setlk_conflict },
@@ -372,6 +324,25 @@ static const struct {
 
 #define NR_TESTS	ARRAY_SIZE(tests)
 #define NR_VARIANTS	ARRAY_SIZE(variants)
+
+/* Run a test on a fresh file named after it, created through the first mount. */
+static bool run_test(const struct ctx *c, const char *name, test_fn fn)
+{
+	char same[128], other[128];
+	bool ok;
+	int fd;
+
+	snprintf(same, sizeof(same), "%s/%s", c->same, name);
+	snprintf(other, sizeof(other), "%s/%s", c->other, name);
+	fd = open(same, O_RDWR | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		ksft_print_msg("A: open %s: %s\n", same, strerror(errno));
+		return false;
+	}
+	ok = fn(c, fd, same, other);
+	close(fd);
+	return ok;
+}
 
 static void unmount(const char *dir)
 {
@@ -405,7 +376,8 @@ static void run_variant(struct knfsd *k, const struct variant *v)
 		if (ret)
 			ksft_test_result_fail("nfsv%s_%s\n", v->vers, tests[i].name);
 		else
-			ksft_test_result(tests[i].fn(&c), "nfsv%s_%s\n", v->vers, tests[i].name);
+			ksft_test_result(run_test(&c, tests[i].name, tests[i].fn),
+					 "nfsv%s_%s\n", v->vers, tests[i].name);
 	}
 	unmount(c.other);
 	unmount(c.same);
