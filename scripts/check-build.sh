@@ -12,24 +12,11 @@ need sparse make gcc ccache
 "$TOP/scripts/prepare-tree.sh" "$base" patched
 tag=$(base_tag "$base")
 ptree=$(tree_dir "$base" patched)
-src=$(tree_dir "$base" build)
-obj=$(build_dir "$base" compile)
 vmobj=$(build_dir "$base" patched)/kernel
-[ -d "$src" ] || die "no build tree $src: build a kernel of $base first"
+use_build_dir "$base" compile
 [ -f "$vmobj/.config" ] || die "no patched $base kernel build to find header users in: build it first"
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
-K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
-mkdir -p "$obj"
 log_dir=$RESULTS/$base/compile
 mkdir -p "$log_dir"
-
-checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
-
-configure() {
-	local frags
-	mapfile -t frags < <(vm_fragments "$base"; vm_extra compile "$base")
-	configure_kernel "$src" "$obj" "$base/compile" "${frags[@]}"
-}
 
 # build_objs LOGFILE OBJ...: compile with W=1 C=1, warnings to LOGFILE.
 build_objs() {
@@ -48,8 +35,8 @@ for c in $commits; do
 	mapfile -t objs < <(kbuild_objects "$vmobj" $(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c"))
 	all_objs+=("${objs[@]}")
 	[ ${#objs[@]} -gt 0 ] || { echo "patch $n ($subj): no compiled files"; continue; }
-	checkout "$c"
-	configure
+	checkout_build "$c"
+	configure_build
 	build_objs "$log_dir/patch-$n.log" "${objs[@]}" ||
 		{ cat "$log_dir/patch-$n.log" >&2; die "$base patch $n ($subj) does not build: ${objs[*]}"; }
 	echo "patch $n ($subj): builds (${objs[*]})"
@@ -59,10 +46,10 @@ mapfile -t all_objs < <(printf '%s\n' "${all_objs[@]}" | sort -u | grep . || tru
 
 norm() { grep -E 'warning:|error:' "$1" | sed -E 's|^.*/trees/[^/]+/build/||; s|:[0-9]+:[0-9]+:|:|; s|:[0-9]+:|:|' | sort -u; }
 build_objs "$log_dir/final.log" "${all_objs[@]}" || die "final $base state does not build"
-checkout "$tag"
+checkout_build "$tag"
 build_objs "$log_dir/base.log" "${all_objs[@]}" || true
 new=$(comm -13 <(norm "$log_dir/base.log") <(norm "$log_dir/final.log"))
-checkout "$(git -C "$ptree" rev-parse HEAD)"
+checkout_build "$(git -C "$ptree" rev-parse HEAD)"
 if [ -n "$new" ]; then
 	echo "$new" >&2
 	die "the $base series adds W=1/sparse warnings (see above)"

@@ -15,22 +15,10 @@ need make gcc ccache objdump objcopy
 "$TOP/scripts/prepare-tree.sh" "$base" patched
 tag=$(base_tag "$base")
 ptree=$(tree_dir "$base" patched)
-src=$(tree_dir "$base" build)
-obj=$(build_dir "$base" samecode)
-[ -d "$src" ] || die "no build tree $src: build a kernel of $base first"
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
-K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+use_build_dir "$base" samecode
 logs=$RESULTS/$base/same-code
 rm -rf "$logs"
-mkdir -p "$obj" "$logs"
-
-checkout() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
-
-configure() {
-	local frags
-	mapfile -t frags < <(vm_fragments "$base"; vm_extra samecode "$base")
-	configure_kernel "$src" "$obj" "$base/samecode" "${frags[@]}"
-}
+mkdir -p "$logs"
 
 # dump OBJECT: what must not change, debug info aside.
 dump() {
@@ -61,8 +49,8 @@ while IFS= read -r subj; do
 	lines_stay "$c" || { echo "error: $base: \"$subj\" moves lines (hunks above)" >&2; status=1; }
 	mapfile -t files < <(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c")
 
-	checkout "$c^"
-	configure
+	checkout_build "$c^"
+	configure_build
 	log "$base: building the kernel before \"$subj\""
 	"${K[@]}" vmlinux >"$logs/build-before.log" 2>&1 ||
 		{ tail -20 "$logs/build-before.log" >&2; die "$base: the kernel before \"$subj\" does not build"; }
@@ -73,7 +61,7 @@ while IFS= read -r subj; do
 		dump "$o" >"$logs/before/$o.dump"
 	done
 
-	checkout "$c"
+	checkout_build "$c"
 	touch "$logs/mark"
 	"${K[@]}" "${objs[@]}" >"$logs/build-after.log" 2>&1 ||
 		{ tail -20 "$logs/build-after.log" >&2; die "$base: \"$subj\" does not build"; }
@@ -93,5 +81,5 @@ while IFS= read -r subj; do
 		rm -rf "$logs/before" "$logs/after"
 	fi
 done <"$list"
-checkout "$(git -C "$ptree" rev-parse HEAD)"
+checkout_build "$(git -C "$ptree" rev-parse HEAD)"
 exit $status

@@ -90,6 +90,27 @@ configure_kernel() {
 	echo "$want" >"$obj/.config.stamp"
 }
 
+# use_build_dir BASE NAME: a compile-only object dir, out/BASE/NAME, built
+# from BASE's shared build worktree with the VM config plus
+# scripts/vm/NAME[.BASE].config.  Sets src, obj and K (its make command).
+use_build_dir() {
+	src=$(tree_dir "$1" build)
+	obj=$(build_dir "$1" "$2")
+	[ -d "$src" ] || die "no build tree $src: build a kernel of $1 first"
+	export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
+	K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+	mkdir -p "$obj"
+	_build_base=$1 _build_name=$2
+}
+
+# The use_build_dir dir: check out a commit in its worktree; configure it.
+checkout_build() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
+configure_build() {
+	local frags
+	mapfile -t frags < <(vm_fragments "$_build_base"; vm_extra "$_build_name" "$_build_base")
+	configure_kernel "$src" "$obj" "$_build_base/$_build_name" "${frags[@]}"
+}
+
 # kbuild_objects OBJDIR FILE...: the kbuild object targets that compile
 # these source files: a .c file's own object and, for a header, every object
 # whose .cmd dependency list in OBJDIR names it.
