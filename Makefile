@@ -30,7 +30,9 @@ bases: deps
 
 demo: bases
 	@mkdir -p $(dir $(STAGE_LOG)); rm -f $(STAGE_LOG)
-	@$(S)/matrix.sh $(BASE); rc=$$?; $(S)/print-stages.sh; exit $$rc
+	@export STAGE_LAST=$${KSERIES_CACHE:-$$HOME/.cache/kseries}/stages-demo$(if $(KASAN),-kasan).last; \
+	$(S)/matrix.sh $(BASE); rc=$$?; $(S)/print-stages.sh; \
+	[ $$rc != 0 ] || cp $(STAGE_LOG) $$STAGE_LAST; exit $$rc
 
 check:
 	@$(S)/check-all.sh

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configure and build the VM kernel of one (base, variant) out of tree, with
 # ccache: tinyconfig + scripts/vm/vm.config (+ kasan.config with KASAN=1)
-# + every selftests/*/config.
+# + every selftests/*/config + scripts/vm/checks[.BASE].config.
 # Usage: build-kernel.sh BASE unpatched|patched
 . "$(dirname "$0")/lib.sh"
 base=$1 variant=$2
@@ -21,9 +21,7 @@ if [ "$(git -C "$src" rev-parse HEAD)" != "$commit" ] || [ -n "$(git -C "$src" s
 fi
 obj=$(build_dir "$base" "$variant")/kernel
 mkdir -p "$obj"
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-# ccache must not see the worktree path, or unpatched and patched miss each other.
-export CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+kbuild_env "$src"
 KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 
 mapfile -t frags < <(vm_fragments "$base")

@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 S=$TOP/scripts
 export STAGE_LOG=${STAGE_LOG:-$RESULTS/stages.log}
-mkdir -p "$RESULTS"; rm -f "$STAGE_LOG"
+# The last complete run's stage times, kept in the cache: per machine.
+export STAGE_LAST=$CACHE/stages-check${KASAN:+-kasan}.last
+mkdir -p "$RESULTS" "$CACHE"; rm -f "$STAGE_LOG"
 pass=0 fail=0
 run() {
 	if stage "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: $1" >&2; fi
@@ -24,5 +26,6 @@ for b in $BASES; do run "compile checks $b" "$S/check-build.sh" "$b"; done
 for b in $BASES; do run "same object code $b" "$S/check-same-code.sh" "$b"; done
 run "tooling bad input" "$S/test-tooling.sh"
 "$S/print-stages.sh"
+cp "$STAGE_LOG" "$STAGE_LAST"
 echo "check: $pass passed, $fail failed"
 [ $fail = 0 ]

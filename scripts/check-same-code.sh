@@ -1,12 +1,13 @@
 #!/bin/bash
 # Prove that the patches named in scripts/same-code-patches.txt change no
-# object code on BASE.  In an object dir of its own (the VM config plus
-# scripts/vm/samecode[.BASE].config), build the whole kernel at the patch's parent;
-# take every object whose .cmd dependency list names a file the patch
-# touches; rebuild those objects from the patch; and compare, object by
-# object, the disassembly with relocations and the contents, relocations
-# and symbols of every section but debug info.  Also check that the patch
-# moves no line, so that __LINE__ (WARN, BUG) cannot change anywhere.
+# object code on BASE.  In the patched VM kernel's object dir (its config
+# includes scripts/vm/checks[.BASE].config for this), take every object
+# whose .cmd dependency list names a file the patch touches; build those
+# objects at the patch's parent, then again at the patch; and compare,
+# object by object, the disassembly with relocations and the contents,
+# relocations and symbols of every section but debug info.  Also check that
+# the patch moves no line, so that __LINE__ (WARN, BUG) cannot change
+# anywhere.
 # Usage: check-same-code.sh BASE
 . "$(dirname "$0")/lib.sh"
 base=$1
@@ -15,7 +16,7 @@ need make gcc ccache objdump objcopy
 "$TOP/scripts/prepare-tree.sh" "$base" patched
 tag=$(base_tag "$base")
 ptree=$(tree_dir "$base" patched)
-use_build_dir "$base" samecode
+use_vm_objdir "$base"
 logs=$RESULTS/$base/same-code
 rm -rf "$logs"
 mkdir -p "$logs"
@@ -49,19 +50,24 @@ while IFS= read -r subj; do
 	lines_stay "$c" || { echo "error: $base: \"$subj\" moves lines (hunks above)" >&2; status=1; }
 	mapfile -t files < <(git -C "$ptree" diff-tree --no-commit-id --name-only -r "$c")
 
-	checkout_build "$c^"
-	configure_build
-	log "$base: building the kernel before \"$subj\""
-	"${K[@]}" vmlinux >"$logs/build-before.log" 2>&1 ||
-		{ tail -20 "$logs/build-before.log" >&2; die "$base: the kernel before \"$subj\" does not build"; }
 	mapfile -t objs < <(kbuild_objects "$obj" "${files[@]}")
 	[ ${#objs[@]} -gt 0 ] || die "$base: no object depends on ${files[*]}"
+	# Touching the patch's files makes every dependent really compile,
+	# whatever state the incremental object dir was left in.
+	checkout_build "$c^"
+	(cd "$src" && touch -c -- "${files[@]}")
+	log "$base: building ${#objs[@]} objects before \"$subj\""
+	touch "$logs/mark"
+	"${K[@]}" "${objs[@]}" >"$logs/build-before.log" 2>&1 ||
+		{ tail -20 "$logs/build-before.log" >&2; die "$base: the tree before \"$subj\" does not build"; }
 	for o in "${objs[@]}"; do
+		[ "$obj/$o" -nt "$logs/mark" ] || die "$base: $o was not rebuilt before \"$subj\""
 		mkdir -p "$logs/before/$(dirname "$o")"
 		dump "$o" >"$logs/before/$o.dump"
 	done
 
 	checkout_build "$c"
+	(cd "$src" && touch -c -- "${files[@]}")
 	touch "$logs/mark"
 	"${K[@]}" "${objs[@]}" >"$logs/build-after.log" 2>&1 ||
 		{ tail -20 "$logs/build-after.log" >&2; die "$base: \"$subj\" does not build"; }

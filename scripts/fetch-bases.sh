@@ -64,6 +64,7 @@ make_repo() { # base tarball tag message
 	local repo tmp
 	repo=$(base_repo "$1")
 	if git -C "$repo" rev-parse -q --verify "refs/tags/$3" >/dev/null 2>&1; then
+		git -C "$repo" config gc.auto 0
 		return 0
 	fi
 	log "creating base repository $repo ($3)"
@@ -72,6 +73,9 @@ make_repo() { # base tarball tag message
 	tar -C "$tmp" --strip-components=1 -xf "$2" || die "cannot unpack $2"
 	git -C "$tmp" init -q
 	git -C "$tmp" config core.autocrlf false
+	# A one-commit repo of ~75,000 loose objects: git's automatic repack
+	# would take minutes of CPU in the background of the first kernel build.
+	git -C "$tmp" config gc.auto 0
 	# Fixed identity and dates: the base commit id (base-commit: trailer) must
 	# be the same on every machine.
 	# Debian's tarball has a .gitignore of '/*'; -f adds the untouched tree.

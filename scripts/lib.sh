@@ -33,10 +33,14 @@ base_tag() {
 }
 series_dir() { echo "${KSERIES_PATCHES:-$TOP/patches}/$1"; }
 
-# Stage timing: appended to $STAGE_LOG when set.
+# Stage timing: appended to $STAGE_LOG when set.  With $STAGE_LAST (the
+# stage log of the last such run on this machine), each stage first prints
+# its time then and the projected time left: the last run's times of every
+# stage this run has not finished yet.
 stage() {
 	local name=$1 t0 rc=0
 	shift
+	[ -z "${STAGE_LAST:-}" ] || stage_projection "$name" >&2
 	t0=$(date +%s.%N)
 	"$@" || rc=$?
 	if [ -n "${STAGE_LOG:-}" ]; then
@@ -46,8 +50,26 @@ stage() {
 	return $rc
 }
 
+# stage_projection NAME: one line, from $STAGE_LAST and $STAGE_LOG.
+stage_projection() {
+	if [ ! -s "$STAGE_LAST" ]; then
+		echo "==> $1 (no earlier run on this machine to project from: see README for cold times)"
+		return 0
+	fi
+	awk -v name="$1" '
+		function key(line) { k = substr(line, 1, 40); sub(/ +$/, "", k); return k }
+		function secs(line) { n = split(line, f, " "); for (i = n; i > 0; i--) if (f[i] ~ /^[0-9.]+s$/) return f[i] + 0; return 0 }
+		FILENAME == ARGV[1] { done[key($0)] = 1; next }
+		{ k = key($0); if (k == name) this = secs($0); if (!(k in done)) left += secs($0) }
+		END { printf "==> %s (last run: %s; about %d min left by the last run on this machine)\n",
+			name, this == "" ? "new stage" : sprintf("%.0fs", this), (left + 59) / 60 }
+	' "${STAGE_LOG:-/dev/null}" "$STAGE_LAST"
+}
+
 # The config fragments of a VM kernel of BASE, in merge order; a target's
-# "config.5.10" replaces its config on 5.10 (Kconfig symbols differ).
+# "config.5.10" replaces its config on 5.10 (Kconfig symbols differ).  The
+# checks' additions come last: one config per base serves the tests, the
+# compile checks and the same-code check.
 vm_fragments() {
 	local t f
 	echo "$TOP/scripts/vm/vm.config"
@@ -57,19 +79,14 @@ vm_fragments() {
 		[ "${1:-}" = 5.10 ] && [ -f "$f.5.10" ] && f=$f.5.10
 		echo "$f"
 	done
+	echo "$TOP/scripts/vm/checks.config"
+	[ ! -f "$TOP/scripts/vm/checks.${1:-}.config" ] || echo "$TOP/scripts/vm/checks.$1.config"
 }
 
 # The kselftest targets the series adds: one directory each under selftests/.
 targets() {
 	local d
 	for d in "$TOP"/selftests/*/; do basename "$d"; done
-}
-
-# vm_extra NAME BASE: scripts/vm/NAME.config, then the additions for BASE in
-# scripts/vm/NAME.BASE.config if there are any.
-vm_extra() {
-	echo "$TOP/scripts/vm/$1.config"
-	[ ! -f "$TOP/scripts/vm/$1.$2.config" ] || echo "$TOP/scripts/vm/$1.$2.config"
 }
 
 # configure_kernel SRC OBJDIR LABEL FRAGMENT...: tinyconfig + the fragments
@@ -90,26 +107,29 @@ configure_kernel() {
 	echo "$want" >"$obj/.config.stamp"
 }
 
-# use_build_dir BASE NAME: a compile-only object dir, out/BASE/NAME, built
-# from BASE's shared build worktree with the VM config plus
-# scripts/vm/NAME[.BASE].config.  Sets src, obj and K (its make command).
-use_build_dir() {
+# use_vm_objdir BASE: the checks work in the patched VM kernel's object dir,
+# incrementally, checking out commits of the series in the shared build
+# worktree: no second configuration, no second full build.  Needs that
+# kernel built (its .cmd files say which objects use a header).  Sets src,
+# obj and K (its make command).
+use_vm_objdir() {
 	src=$(tree_dir "$1" build)
-	obj=$(build_dir "$1" "$2")
-	[ -d "$src" ] || die "no build tree $src: build a kernel of $1 first"
-	export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$src CCACHE_NOHASHDIR=1
+	obj=$(build_dir "$1" patched)/kernel
+	[ -d "$src" ] && [ -f "$obj/.config" ] ||
+		die "no patched $1 kernel build in $obj: build it first (scripts/build-kernel.sh $1 patched)"
+	kbuild_env "$src"
 	K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
-	mkdir -p "$obj"
-	_build_base=$1 _build_name=$2
 }
 
-# The use_build_dir dir: check out a commit in its worktree; configure it.
-checkout_build() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
-configure_build() {
-	local frags
-	mapfile -t frags < <(vm_fragments "$_build_base"; vm_extra "$_build_name" "$_build_base")
-	configure_kernel "$src" "$obj" "$_build_base/$_build_name" "${frags[@]}"
+# kbuild_env SRC: ccache settings shared by every build of a base.  ccache
+# must not see the worktree path, or unpatched and patched miss each other.
+kbuild_env() {
+	export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	export CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 }
+
+# checkout_build COMMIT: check out a commit in use_vm_objdir's worktree.
+checkout_build() { git -C "$src" checkout -q -f --detach "$1" || die "cannot check out $1 in $src"; }
 
 # kbuild_objects OBJDIR FILE...: the kbuild object targets that compile
 # these source files: a .c file's own object and, for a header, every object
