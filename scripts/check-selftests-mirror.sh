@@ -5,11 +5,36 @@
 # variant for 5.10 (Makefiles, as 5.10's lib.mk lacks KHDR_INCLUDES, and
 # config fragments, as some Kconfig symbols differ), never C sources.
 # guest-programs is the project's, not the kernel's.
-# Usage: check-selftests-mirror.sh BASE...
+# The other direction too: every target the series adds (a new directory
+# under tools/testing/selftests/, or a "TARGETS += " line) has a mirror
+# here, is built (listed in TARGETS), and each of its programs
+# (TEST_GEN_PROGS, TEST_PROGS) has a row in selftests/expectations.tsv.
+# --no-prepare: use the patched trees as they are (make tooling's fakes).
+# Usage: check-selftests-mirror.sh [--no-prepare] BASE...
 . "$(dirname "$0")/lib.sh"
+prepare=1
+[ "${1:-}" != --no-prepare ] || { prepare=; shift; }
 [ $# -gt 0 ] || set -- $BASES
 bad=0
 err() { echo "error: $*" >&2; bad=1; }
+rows=$("$TOP/scripts/check-expectations.sh" | cut -f2,3)
+
+# series_targets TREE BASE: the targets the series adds.
+series_targets() {
+	local tag d
+	tag=$(base_tag "$2")
+	for d in $(git -C "$1" diff --name-only "$tag" HEAD -- tools/testing/selftests/ | awk -F/ 'NF > 4 { print $4 }' | sort -u); do
+		git -C "$1" cat-file -e "$tag:tools/testing/selftests/$d" 2>/dev/null || echo "$d"
+	done
+	git -C "$1" diff "$tag" HEAD -- tools/testing/selftests/Makefile | sed -n 's/^+TARGETS += *//p'
+}
+# programs TREE TARGET: what kselftest runs of a target (its Makefile's
+# TEST_GEN_PROGS and TEST_PROGS, continuation lines joined).
+programs() {
+	git -C "$1" show "HEAD:tools/testing/selftests/$2/Makefile" 2>/dev/null |
+		sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
+		sed -n 's/^TEST\(_GEN\)\{0,1\}_PROGS *[:+]\{0,1\}= *//p' | tr -s ' \t' '\n' | grep -v '^$' || true
+}
 for t in $(targets); do
 	for f in "$TOP/selftests/$t"/*.5.10; do
 		[ -e "$f" ] || continue
@@ -17,8 +42,20 @@ for t in $(targets); do
 	done
 done
 for base in "$@"; do
-	"$TOP/scripts/prepare-tree.sh" "$base" patched
+	[ -z "$prepare" ] || "$TOP/scripts/prepare-tree.sh" "$base" patched
 	tree=$(tree_dir "$base" patched)
+	[ -d "$tree" ] || die "no patched tree $tree"
+	for t in $(series_targets "$tree" "$base" | sort -u); do
+		[ -d "$TOP/selftests/$t" ] || err "$base: the series adds selftest target $t, which has no selftests/$t/ mirror"
+		git -C "$tree" show HEAD:tools/testing/selftests/Makefile | grep -qE "^TARGETS \+= $t\$" ||
+			err "$base: the series adds selftest target $t, which tools/testing/selftests/Makefile does not build (no TARGETS += $t)"
+		p=$(programs "$tree" "$t")
+		[ -n "$p" ] || err "$base: the series adds selftest target $t, whose Makefile names no TEST_GEN_PROGS or TEST_PROGS"
+		for p in $p; do
+			grep -qxF "$t:$p"$'\t'"$base" <<<"$rows" ||
+				err "$base: the series adds selftest $t:$p, which has no row for $base in selftests/expectations.tsv"
+		done
+	done
 	for t in $(targets); do
 		src=$TOP/selftests/$t
 		want=$(cd "$src" && for f in * .gitignore; do

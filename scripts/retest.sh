@@ -1,7 +1,8 @@
 #!/bin/bash
 # The edit loop for one selftest: rebuild the target from the patched tree
 # as it is (uncommitted edits included), repack the initramfs, and run it on
-# the already built patched kernel.
+# the already built patched kernel. Results go to results/<base>/retest/,
+# with a summary of their own: never over the matrix's patched/summary.tsv.
 # Usage: retest.sh BASE TARGET
 . "$(dirname "$0")/lib.sh"
 base=$1 t=$2
@@ -9,4 +10,6 @@ check_base "$base"
 inst=$(RETEST=1 "$TOP/scripts/build-selftests.sh" "$base" "$t")
 initrd=$(build_dir "$base" selftests)/initramfs.cpio
 "$TOP/scripts/mk-initramfs.sh" "$inst" "$initrd"
-"$TOP/scripts/run-tests.sh" "$base" patched $(grep "^$t:" "$inst/kselftest-list.txt")
+tests=$(grep "^$t:" "$inst/kselftest-list.txt") || die "no test of target $t in $inst/kselftest-list.txt"
+"$TOP/scripts/run-tests.sh" -o "$RESULTS/$base/retest" "$base" patched $tests
+log "results in ${RESULTS#"$TOP"/}/$base/retest/ (the matrix's patched results are untouched)"

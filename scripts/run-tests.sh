@@ -1,44 +1,64 @@
 #!/bin/bash
 # Run the series' selftests on one built kernel, one boot per test, and
-# write results/<base>/<variant>/: per test its console.log, tap.log and
-# result, and summary.tsv ("test<TAB>pass|fail|skip<TAB>note").
-# A kernel splat attributed to a test, or a hung or dead guest, fails it.
-# Usage: run-tests.sh BASE VARIANT [TEST...]   (TEST is target:name)
+# write results/<base>/<variant>/ (or OUTDIR): per test its console.log,
+# tap.log, meta (what ran) and verdict.sh's files (result, cases.tsv,
+# splats.tsv, signature, note), and summary.tsv: a "# key=value ..." header
+# saying what ran, then "test<TAB>result<TAB>accel<TAB>signature<TAB>note".
+# The verdict (pass, fail, skip, error) is scripts/verdict.sh's.
+# Usage: run-tests.sh [-o OUTDIR] BASE VARIANT [TEST...]   (TEST is target:name)
+# KSERIES_INITRD overrides the initramfs (e.g. one packed with a changed init).
 . "$(dirname "$0")/lib.sh"
+res=
+[ "${1:-}" != -o ] || { res=$2; shift 2; }
+[ $# -ge 2 ] || die "usage: run-tests.sh [-o OUTDIR] BASE VARIANT [TEST...]"
 base=$1 variant=$2; shift 2
+check_base "$base"
 kernel=$(build_dir "$base" "$variant")/kernel/arch/x86/boot/bzImage
 inst=$(build_dir "$base" selftests)/kselftest/kselftest_install
-initrd=$(build_dir "$base" selftests)/initramfs.cpio
+initrd=${KSERIES_INITRD:-$(build_dir "$base" selftests)/initramfs.cpio}
+[ -f "$kernel" ] || die "no kernel $kernel: build it first (scripts/build-kernel.sh $base $variant)"
 [ -f "$initrd" ] || die "no initramfs for $base: run build-selftests.sh and mk-initramfs.sh"
 [ $# -gt 0 ] || set -- $(cat "$inst/kselftest-list.txt")
-res=$RESULTS/$base/$variant
+res=${res:-$RESULTS/$base/$variant}
 mkdir -p "$res"
-: >"$res/summary.tsv.part"
+kernel_sha=$(sha256sum <"$kernel" | cut -c1-64)
+initrd_sha=$(sha256sum <"$initrd" | cut -c1-64)
+series=$(hash_paths "$(series_dir "$base")")
+qemu=$(qemu-system-x86_64 --version 2>/dev/null | sed -n '1s/.*version \([^ ]*\).*/\1/p')
+# Bound on init's settle after a test (scripts/vm/init waits at most 20 s).
+settle=20
+{
+	echo "# base=$base tag=$(base_tag "$base") variant=$variant series=$series bzImage_sha256=$kernel_sha initramfs_sha256=$initrd_sha qemu=$qemu kasan=${KASAN:-0}"
+	printf '# test\tresult\taccel\tsignature\tnote\n'
+} >"$res/summary.tsv.part"
 for t in "$@"; do
 	target=${t%%:*} name=${t#*:}
 	d=$res/$target/$name
 	rm -rf "$d"; mkdir -p "$d"
 	tmo=$(sed -n "s/^timeout=//p" "$inst/$target/settings" 2>/dev/null || true)
-	tmo=$(( ${tmo:-45} + 60 ))
-	note=
+	tmo=$(( ${tmo:-45} + 60 + settle ))
 	t0=$(date +%s)
-	if ! "$TOP/scripts/run-vm.sh" "$kernel" "$initrd" "$d" "$tmo" "$t" 2>/dev/null; then
-		result=fail note=$(cat "$d/vm-error")
-	else
-		line=$(grep -E "^(not )?ok [0-9]+ selftests: $target: $name( |\$)" "$d/tap.log" | tail -1 || true)
-		case $line in
-		"") result=fail note="no TAP result line" ;;
-		*"# SKIP"*) result=skip ;;
-		"not ok"*) result=fail note=${line#*# } ;;
-		ok*) result=pass ;;
-		esac
-	fi
-	if splats=$("$TOP/scripts/scan-log.sh" "$d/console.log"); then :; else
-		[ "$result" = skip ] || true
-		result=fail note="kernel splat: $(echo "$splats" | head -1 | cut -f2 | sed 's/^\[[^]]*\] //')${note:+; $note}"
-	fi
-	echo "$result" >"$d/result"
-	printf '%s\t%s\t%s\n' "$t" "$result" "$note" >>"$res/summary.tsv.part"
-	printf '  %-8s %-10s %-45s %4ss %s\n' "$base" "$variant" "$t" "$(( $(date +%s) - t0 ))" "$result${note:+ ($note)}" >&2
+	"$TOP/scripts/run-vm.sh" "$kernel" "$initrd" "$d" "$tmo" "$t" 2>/dev/null || true
+	accel=$(cat "$d/accel" 2>/dev/null || echo unknown)
+	cat >"$d/meta" <<-EOF
+		test=$t
+		base=$base
+		base_tag=$(base_tag "$base")
+		variant=$variant
+		series=$series
+		bzImage=$kernel
+		bzImage_sha256=$kernel_sha
+		initramfs_sha256=$initrd_sha
+		accel=$accel
+		qemu=$qemu
+		kasan=${KASAN:-0}
+		vm_timeout_s=$tmo
+		started=$(date -u -d "@$t0" +%Y-%m-%dT%H:%M:%SZ)
+		seconds=$(( $(date +%s) - t0 ))
+	EOF
+	"$TOP/scripts/verdict.sh" "$d" "$t" >/dev/null
+	result=$(cat "$d/result") sig=$(cat "$d/signature") note=$(cat "$d/note")
+	printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$result" "$accel" "$sig" "$note" >>"$res/summary.tsv.part"
+	printf '  %-8s %-10s %-38s %4ss %s\n' "$base" "$variant" "$t" "$(( $(date +%s) - t0 ))" "$result${note:+ ($note)}" >&2
 done
 mv "$res/summary.tsv.part" "$res/summary.tsv"

@@ -3,7 +3,11 @@
 # kselftests (target:test) inside, and leave in OUTDIR:
 #   console.log  the guest's whole kernel log (serial 0)
 #   tap.log      the kselftest TAP output (serial 1)
+#   accel        the QEMU accelerator used (tcg or kvm)
+#   vm-error     why, when the guest hung or died
 # Exits 0 when the guest reached its end marker, 1 when it hung or died.
+# Whether the run proves anything (2 CPUs, complete TAP, ...) is
+# scripts/verdict.sh's call.
 # Usage: run-vm.sh BZIMAGE INITRAMFS OUTDIR TIMEOUT_S TEST[,TEST...]
 . "$(dirname "$0")/lib.sh"
 kernel=$1 initrd=$2 outd=$3 tmo=$4 tests=$5
@@ -11,8 +15,9 @@ need qemu-system-x86_64 timeout
 [ -f "$kernel" ] || die "no kernel image $kernel"
 [ -f "$initrd" ] || die "no initramfs $initrd"
 mkdir -p "$outd"
-rm -f "$outd/console.log" "$outd/tap.log"
+rm -f "$outd/console.log" "$outd/tap.log" "$outd/vm-error"
 accel=$("$TOP/scripts/probe-accel.sh" "$kernel" "$initrd")
+echo "$accel" >"$outd/accel"
 rc=0
 timeout -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" -smp cpus=2,sockets=2 -m 1536 \
 	-display none -monitor none -no-reboot -nodefaults \
@@ -26,16 +31,14 @@ for f in console.log tap.log; do
 done
 if ! grep -q 'kseries: done' "$outd/console.log" 2>/dev/null; then
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		echo "guest hung: no end marker within ${tmo}s ($outd/console.log)" >"$outd/vm-error"
+		echo "guest hung: no end marker within ${tmo}s" >"$outd/vm-error"
 	elif grep -q 'Kernel panic' "$outd/console.log" 2>/dev/null; then
 		echo "guest panicked: $(grep -m1 'Kernel panic' "$outd/console.log")" >"$outd/vm-error"
 	else
-		echo "guest ended without its end marker (qemu exit $rc; $outd/qemu.log)" >"$outd/vm-error"
+		echo "guest ended without its end marker (qemu exit $rc: $(tail -1 "$outd/qemu.log" 2>/dev/null))" >"$outd/vm-error"
 	fi
 	cat "$outd/vm-error" >&2
 	exit 1
 fi
-# Races need two CPUs; -smp 2 alone gives one under an MP-table-only guest.
-grep -q 'smp: Brought up .* 2 CPUs' "$outd/console.log" ||
-	{ echo "guest did not bring up 2 CPUs" | tee "$outd/vm-error" >&2; exit 1; }
-rm -f "$outd/vm-error"
+# (Races need two CPUs; -smp 2 alone gives one under an MP-table-only
+# guest: verdict.sh makes a boot with fewer an error.)
