@@ -22,8 +22,14 @@ check_sig() {
 	''|-) err "$cell is fail but names no signature (cases=... and/or log=..., or TODO)"; return ;;
 	TODO) return ;;
 	esac
-	local IFS=';'
-	for item in $sig; do
+	local IFS=';' alts alt
+	# " OR " separates alternative signatures: any one of them must match.
+	alts=${sig// OR /$'\x1e'}
+	IFS=$'\x1e'
+	for alt in $alts; do
+	[ -n "$alt" ] || { err "$cell: an empty alternative in '$sig'"; continue; }
+	IFS=';'
+	for item in $alt; do
 		case $item in
 		cases=?*) [[ ${item#cases=} =~ ^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$ ]] ||
 				err "$cell: 'cases=' wants comma-separated case names, got '${item#cases=}'" ;;
@@ -32,6 +38,7 @@ check_sig() {
 			[ $rc != 2 ] || err "$cell: '$re' is not a valid extended regular expression" ;;
 		*) err "$cell: signature item '$item' is neither cases=NAME,... nor log=ERE" ;;
 		esac
+	done
 	done
 }
 

@@ -7,22 +7,27 @@
 readme=$TOP/README.md
 
 # A fail cell shows its signature: the cases that must fail, the kernel-log
-# patterns that must match (in order), or TODO.
+# patterns that must match (in order), or TODO; alternatives joined by "or".
 gen_matrix() {
 	local rows
 	rows=$("$TOP/scripts/check-expectations.sh")
 	echo "| test | base | unpatched | patched | why |"
 	echo "|---|---|---|---|---|"
 	awk -F'\t' '
-	function cell(v, sig,   n, it, i, out, c) {
-		if (v != "fail") return v
-		if (sig == "TODO") return "fail: **TODO**, signature not recorded yet"
-		n = split(sig, it, ";"); out = "fail:"
+	function one(sig,   n, it, i, out, c) {
+		n = split(sig, it, ";"); out = ""
 		for (i = 1; i <= n; i++) {
 			if (it[i] ~ /^cases=/) { c = substr(it[i], 7); gsub(/,/, "`, `", c); out = out " cases `" c "`" }
 			else out = out " log `/" substr(it[i], 5) "/`"
 			if (i < n) out = out (it[i + 1] ~ /^log=/ && it[i] ~ /^log=/ ? ", then" : ";")
 		}
+		return out
+	}
+	function cell(v, sig,   n, alt, i, out) {
+		if (v != "fail") return v
+		if (sig == "TODO") return "fail: **TODO**, signature not recorded yet"
+		n = split(sig, alt, / OR /); out = "fail:"
+		for (i = 1; i <= n; i++) out = out (i > 1 ? " *or*" : "") one(alt[i])
 		gsub(/\|/, "\\|", out)
 		return out
 	}

@@ -7,6 +7,17 @@
 . "$(dirname "$0")/lib.sh"
 d=$1 sig=$2
 [ "$sig" != TODO ] || { echo "the expected signature is TODO: fill it in from the signature seen"; exit 1; }
+# Alternatives, " OR "-separated: the first that matches wins; if none
+# does, print each one's differences.
+if [[ $sig == *" OR "* ]]; then
+	out=()
+	while IFS= read -r alt; do
+		o=$("$0" "$d" "$alt") && exit 0
+		out+=("alternative '$alt':" "$(sed 's/^/  /' <<<"$o")")
+	done < <(sed 's/ OR /\n/g' <<<"$sig")
+	printf '%s\n' "${out[@]}"
+	exit 1
+fi
 strip() { sed 's/^\[[^]]*\] //'; }
 why=()
 want_cases='' logs=()
