@@ -27,10 +27,12 @@ build_objs() {
 	while [ "$1" != -- ]; do flags+=("$1"); shift; done
 	shift
 	[ $# -gt 0 ] || { : >"$logf"; return 0; }
-	touch $(for o in "$@"; do echo "$src/${o%.o}.c"; done) 2>/dev/null || true
+	touch -c $(for o in "$@"; do echo "$src/${o%.o}.c"; done) 2>/dev/null || true
 	"${K[@]}" "${flags[@]}" "$@" >"$logf" 2>&1
 }
 
+# However it ends, leave the build worktree at the series' head.
+trap 'checkout_build "$(git -C "$ptree" rev-parse HEAD)"' EXIT
 commits=$(git -C "$ptree" rev-list --reverse "$tag..HEAD")
 all_objs=()
 n=0
@@ -42,8 +44,7 @@ for c in $commits; do
 	[ ${#objs[@]} -gt 0 ] || { echo "patch $n ($subj): no compiled files"; continue; }
 	checkout_build "$c"
 	build_objs "$log_dir/patch-$n.log" -- "${objs[@]}" ||
-		{ cat "$log_dir/patch-$n.log" >&2; checkout_build "$(git -C "$ptree" rev-parse HEAD)"
-		  die "$base patch $n ($subj) does not build: ${objs[*]}"; }
+		{ cat "$log_dir/patch-$n.log" >&2; die "$base patch $n ($subj) does not build: ${objs[*]}"; }
 	echo "patch $n ($subj): builds (${#objs[@]} objects: $(printf '%s\n' "${objs[@]}" | head -3 | tr '\n' ' ')...)"
 done
 mapfile -t all_objs < <(printf '%s\n' "${all_objs[@]}" | sort -u | grep . || true)

@@ -41,6 +41,8 @@ lines_stay() {
 	[ -z "$moved" ] || { echo "$moved" >&2; return 1; }
 }
 
+# However it ends, leave the build worktree at the series' head.
+trap 'checkout_build "$(git -C "$ptree" rev-parse HEAD)"' EXIT
 list=${KSERIES_SAME_CODE:-$TOP/scripts/same-code-patches.txt}
 status=0
 while IFS= read -r subj; do

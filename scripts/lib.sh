@@ -63,7 +63,7 @@ stage_projection() {
 		{ k = key($0); if (k == name) this = secs($0); if (!(k in done)) left += secs($0) }
 		END { printf "==> %s (last run: %s; about %d min left by the last run on this machine)\n",
 			name, this == "" ? "new stage" : sprintf("%.0fs", this), (left + 59) / 60 }
-	' "${STAGE_LOG:-/dev/null}" "$STAGE_LAST"
+	' "$( [ -f "${STAGE_LOG:-}" ] && echo "$STAGE_LOG" || echo /dev/null)" "$STAGE_LAST" || true
 }
 
 # The config fragments of a VM kernel of BASE, in merge order; a target's

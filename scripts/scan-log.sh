@@ -34,9 +34,9 @@ patterns() {
 	refcount	refcount_t:
 	leftover	kseries: leftover
 	panic	Kernel panic - not syncing
-	oops	Oops
+	oops	(^|[^A-Za-z])Oops
 	warning	WARNING:
-	bug	BUG:
+	bug	(^|[^A-Za-z])BUG:
 	EOF
 }
 if [ "${1:-}" = --patterns ]; then patterns; exit 0; fi
