@@ -36,6 +36,11 @@ $0 ~ outer_re {
 	}
 	if (s ~ /^#  *RUN  *[^ ]+ \.\.\./) { run = s; sub(/^#  *RUN  */, "", run); sub(/ .*/, "", run); next }
 	if (s ~ /: Test terminated by timeout$/) { c = s; sub(/^# */, "", c); sub(/: Test terminated by timeout$/, "", c); printf "timeout\t%s\n", c; next }
+	# The test program itself died (a crash in the test, not the kernel).
+	if (s ~ /: Test (terminated unexpectedly by signal [0-9]+|ended in some other way \[[0-9]+\])$/) {
+		c = s; sub(/^# */, "", c); sub(/: Test (terminated unexpectedly|ended in some other way).*$/, "", c)
+		printf "crash\t%s\n", c; next
+	}
 	if (s ~ /^Bail out!/) { m = s; sub(/^Bail out! */, "", m); printf "bail\t%s\n", m; next }
 	if (s ~ /^(not )?ok [0-9]+( |$)/) {
 		bad = (s ~ /^not /); rest = s; sub(/^(not )?ok [0-9]+ ?/, "", rest)

@@ -13,7 +13,8 @@
 #
 # error: the run proves nothing: no guest or fewer than 2 CPUs, a setup
 #   step failed, or the TAP is incomplete (kselftest's, the harness's or
-#   the VM's timeout, a hung or dead guest, no plan, zero cases, fewer
+#   the VM's timeout, a test program that crashed, a hung or dead guest,
+#   no plan, zero cases, fewer
 #   results than planned, "Bail out!") and the kernel printed no splat.
 # skip: the program skipped (whatever else the log holds; a splat is named
 #   in the note), or a case skipped and none failed.
@@ -74,6 +75,7 @@ if [ -z "$outer" ]; then inc+=("no TAP result line for $t")
 elif [[ $odir == TIMEOUT* ]]; then inc+=("kselftest $odir")
 fi
 while IFS= read -r c; do [ -z "$c" ] || inc+=("harness timeout in $c"); done < <(awk -F'\t' '$1 == "timeout" { print $2 }' <<<"$facts")
+while IFS= read -r c; do [ -z "$c" ] || inc+=("the test program crashed in $c"); done < <(awk -F'\t' '$1 == "crash" { print $2 }' <<<"$facts")
 bail=$(fact bail 2)
 [ -z "$bail" ] || inc+=("Bail out! $bail")
 if [ -z "$plan" ]; then [ ${#inc[@]} -gt 0 ] || inc+=("no TAP plan")
