@@ -117,6 +117,10 @@ use_vm_objdir() {
 	obj=$(build_dir "$1" patched)/kernel
 	[ -d "$src" ] && [ -f "$obj/.config" ] ||
 		die "no patched $1 kernel build in $obj: build it first (scripts/build-kernel.sh $1 patched)"
+	# A stale config or a half-built dir would list fewer header users.
+	[ "$(cat "$obj/.config.stamp" 2>/dev/null)" = "$(vm_fragments "$1" | xargs cat | sha256sum | cut -c1-16)" ] &&
+		[ -f "$obj/arch/x86/boot/bzImage" ] ||
+		die "the patched $1 kernel in $obj is stale or unfinished: rebuild it (scripts/build-kernel.sh $1 patched)"
 	kbuild_env "$src"
 	K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 }
