@@ -45,8 +45,9 @@ lines_stay() {
 trap 'checkout_build "$(git -C "$ptree" rev-parse HEAD)"' EXIT
 list=${KSERIES_SAME_CODE:-$TOP/scripts/same-code-patches.txt}
 status=0
+min=$(awk -v b="$base" '$1 == "min" && $2 == b { print $3 }' "$list")
 while IFS= read -r subj; do
-	case $subj in ''|'#'*) continue ;; esac
+	case $subj in ''|'#'*|'min '*) continue ;; esac
 	c=$(git -C "$ptree" log --format='%H %s' "$tag..HEAD" | awk -v s="$subj" 'substr($0, 42) == s { print $1 }')
 	[ "$(echo "$c" | grep -c .)" = 1 ] || die "$base: no single patch with subject \"$subj\" (listed in $list)"
 	lines_stay "$c" || { echo "error: $base: \"$subj\" moves lines (hunks above)" >&2; status=1; }
@@ -54,6 +55,7 @@ while IFS= read -r subj; do
 
 	mapfile -t objs < <(kbuild_objects "$obj" "${files[@]}")
 	[ ${#objs[@]} -gt 0 ] || die "$base: no object depends on ${files[*]}"
+	[ ${#objs[@]} -ge "${min:-1}" ] || { echo "error: $base: only ${#objs[@]} objects depend on ${files[*]}, fewer than the $min in $list" >&2; status=1; }
 	# Touching the patch's files makes every dependent really compile,
 	# whatever state the incremental object dir was left in.
 	checkout_build "$c^"

@@ -122,6 +122,11 @@ git -C "$(tree_dir 5.10 patched)" log --format=%s "$(base_tag 5.10)..HEAD" | tai
 expect_error "same-code claim refused" "changes the code of: .*drivers/md/dm-snap.o" \
 	env KSERIES_SAME_CODE="$tmp/same-code-dm.txt" KSERIES_RESULTS="$tmp/results" "$S/check-same-code.sh" 5.10
 
+# 8b. A same-code proof that shrank below its recorded minimum is refused.
+(grep -v '^min ' "$TOP/scripts/same-code-patches.txt"; echo "min 5.10 100000") >"$tmp/same-code-min.txt"
+expect_error "same-code proof below its minimum" "fewer than the 100000" \
+	env KSERIES_SAME_CODE="$tmp/same-code-min.txt" KSERIES_RESULTS="$tmp/results" "$S/check-same-code.sh" 5.10
+
 # 9. and 10. A guest that panics, and one that hangs (needs a built kernel).
 k=$(build_dir mainline unpatched)/kernel/arch/x86/boot/bzImage
 if [ -f "$k" ]; then
