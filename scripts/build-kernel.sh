@@ -10,8 +10,16 @@ need make gcc ccache flex bison bc
 # patched tree's HEAD, into separate object dirs: identical paths let ccache
 # share every unchanged object, and mtimes make each object dir rebuild
 # exactly the files that differ.
-"$TOP/scripts/prepare-tree.sh" "$base" "$variant"
-commit=$(git -C "$(tree_dir "$base" "$variant")" rev-parse HEAD)
+# The unpatched kernel is the tag itself: no worktree of its own.
+if [ "$variant" = patched ]; then
+	"$TOP/scripts/prepare-tree.sh" "$base" patched
+	commit=$(git -C "$(tree_dir "$base" patched)" rev-parse HEAD)
+else
+	[ "$variant" = unpatched ] || die "unknown variant '$variant' (unpatched|patched)"
+	git -C "$(base_repo "$base")" rev-parse -q --verify "refs/tags/$(base_tag "$base")" >/dev/null ||
+		"$TOP/scripts/fetch-bases.sh" "$base"
+	commit=$(git -C "$(base_repo "$base")" rev-parse "$(base_tag "$base")^{commit}")
+fi
 src=$(tree_dir "$base" build)
 if [ ! -d "$src" ]; then
 	git -C "$(base_repo "$base")" worktree add -q --detach "$src" "$commit" || die "cannot create $src"

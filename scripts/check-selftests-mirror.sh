@@ -19,21 +19,29 @@ bad=0
 err() { echo "error: $*" >&2; bad=1; }
 rows=$("$TOP/scripts/check-expectations.sh" | cut -f2,3)
 
-# series_targets TREE BASE: the targets the series adds.
+# series_targets TREE BASE: the targets the series creates or adds files to.
 series_targets() {
-	local tag d
+	local tag
 	tag=$(base_tag "$2")
-	for d in $(git -C "$1" diff --name-only "$tag" HEAD -- tools/testing/selftests/ | awk -F/ 'NF > 4 { print $4 }' | sort -u); do
-		git -C "$1" cat-file -e "$tag:tools/testing/selftests/$d" 2>/dev/null || echo "$d"
-	done
+	git -C "$1" diff --name-only "$tag" HEAD -- tools/testing/selftests/ | awk -F/ 'NF > 4 { print $4 }'
 	git -C "$1" diff "$tag" HEAD -- tools/testing/selftests/Makefile | sed -n 's/^+TARGETS += *//p'
 }
-# programs TREE TARGET: what kselftest runs of a target (its Makefile's
+# upstream TREE BASE TARGET: true if the target exists at the base tag.
+upstream() { git -C "$1" cat-file -e "$(base_tag "$2"):tools/testing/selftests/$3" 2>/dev/null; }
+# programs TREE REV TARGET: what kselftest runs of a target (its Makefile's
 # TEST_GEN_PROGS and TEST_PROGS, continuation lines joined).
 programs() {
-	git -C "$1" show "HEAD:tools/testing/selftests/$2/Makefile" 2>/dev/null |
+	git -C "$1" show "$2:tools/testing/selftests/$3/Makefile" 2>/dev/null |
 		sed -e ':a' -e '/\\$/N; s/\\\n//; ta' |
-		sed -n 's/^TEST\(_GEN\)\{0,1\}_PROGS *[:+]\{0,1\}= *//p' | tr -s ' \t' '\n' | grep -v '^$' || true
+		sed -n 's/^TEST\(_GEN\)\{0,1\}_PROGS *[:+]\{0,1\}= *//p' | tr -s ' \t' '\n' | grep -v '^$' | sort -u || true
+}
+# new_programs TREE BASE TARGET: the programs the series adds to a target.
+new_programs() {
+	if upstream "$1" "$2" "$3"; then
+		comm -13 <(programs "$1" "$(base_tag "$2")" "$3") <(programs "$1" HEAD "$3")
+	else
+		programs "$1" HEAD "$3"
+	fi
 }
 for t in $(targets); do
 	for f in "$TOP/selftests/$t"/*.5.10; do
@@ -49,8 +57,8 @@ for base in "$@"; do
 		[ -d "$TOP/selftests/$t" ] || err "$base: the series adds selftest target $t, which has no selftests/$t/ mirror"
 		git -C "$tree" show HEAD:tools/testing/selftests/Makefile | grep -qE "^TARGETS \+= $t\$" ||
 			err "$base: the series adds selftest target $t, which tools/testing/selftests/Makefile does not build (no TARGETS += $t)"
-		p=$(programs "$tree" "$t")
-		[ -n "$p" ] || err "$base: the series adds selftest target $t, whose Makefile names no TEST_GEN_PROGS or TEST_PROGS"
+		p=$(new_programs "$tree" "$base" "$t")
+		[ -n "$p" ] || err "$base: the series adds selftest target $t, or files to it, but its Makefile gains no TEST_GEN_PROGS or TEST_PROGS"
 		for p in $p; do
 			grep -qxF "$t:$p"$'\t'"$base" <<<"$rows" ||
 				err "$base: the series adds selftest $t:$p, which has no row for $base in selftests/expectations.tsv"
@@ -63,7 +71,13 @@ for base in "$@"; do
 			case $f in *.5.10|guest-programs) continue ;; esac
 			echo "$f"
 		done | sort)
-		have=$(git -C "$tree" ls-tree -r --name-only HEAD "tools/testing/selftests/$t/" | sed "s|^tools/testing/selftests/$t/||" | sort)
+		# Of an upstream target, the mirror holds what the series adds or changes.
+		if upstream "$tree" "$base" "$t"; then
+			have=$(git -C "$tree" diff --name-only --diff-filter=AM "$(base_tag "$base")" HEAD -- "tools/testing/selftests/$t/")
+		else
+			have=$(git -C "$tree" ls-tree -r --name-only HEAD "tools/testing/selftests/$t/")
+		fi
+		have=$(sed "s|^tools/testing/selftests/$t/||" <<<"$have" | grep . | sort || true)
 		[ "$want" = "$have" ] || err "$base: files of selftests/$t and of the series differ: $(diff <(echo "$want") <(echo "$have") | grep '^[<>]' | tr '\n' ' ')"
 		for f in $have; do
 			m=$src/$f
