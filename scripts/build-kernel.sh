@@ -20,6 +20,16 @@ else
 		"$TOP/scripts/fetch-bases.sh" "$base"
 	commit=$(git -C "$(base_repo "$base")" rev-parse "$(base_tag "$base")^{commit}")
 fi
+obj=$(build_dir "$base" "$variant")/kernel
+# Nothing to do when this object dir's bzImage was built from this commit
+# with these fragments and this compiler: not even a checkout (a warm
+# 'make check' would otherwise check out and relink both variants).
+built="$commit $(vm_fragments "$base" | xargs cat | sha256sum | cut -c1-16) $(gcc -dumpfullversion)"
+if [ -f "$obj/arch/x86/boot/bzImage" ] && [ "$(cat "$obj/.build.stamp" 2>/dev/null)" = "$built" ]; then
+	log "$base/$variant kernel is up to date (${commit:0:12})"
+	exit 0
+fi
+rm -f "$obj/.build.stamp"
 src=$(tree_dir "$base" build)
 if [ ! -d "$src" ]; then
 	git -C "$(base_repo "$base")" worktree add -q --detach "$src" "$commit" || die "cannot create $src"
@@ -27,7 +37,6 @@ fi
 if [ "$(git -C "$src" rev-parse HEAD)" != "$commit" ] || [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
 	git -C "$src" checkout -q -f --detach "$commit" || die "cannot check out $commit in $src"
 fi
-obj=$(build_dir "$base" "$variant")/kernel
 mkdir -p "$obj"
 kbuild_env "$src"
 KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
@@ -37,3 +46,4 @@ configure_kernel "$src" "$obj" "$base/$variant" "${frags[@]}"
 
 log "building $base/$variant kernel"
 "${KMAKE[@]}" bzImage >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log" >&2; die "kernel build failed for $base/$variant (log: $obj/build.log)"; }
+echo "$built" >"$obj/.build.stamp"

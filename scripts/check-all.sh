@@ -22,8 +22,8 @@ run "Debian delta" "$S/check-debian-delta.sh"
 run "README matrix" "$S/check-readme-matrix.sh"
 # matrix.sh times its own stages.
 if "$S/matrix.sh" $BASES; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: matrix" >&2; fi
-for b in $BASES; do run "compile checks $b" "$S/check-build.sh" "$b"; done
-for b in $BASES; do run "same object code $b" "$S/check-same-code.sh" "$b"; done
+for b in $BASES; do run "compile checks $b" "$S/memo.sh" check-build.sh "$b"; done
+for b in $BASES; do run "same object code $b" "$S/memo.sh" check-same-code.sh "$b"; done
 run "tooling bad input" "$S/test-tooling.sh"
 "$S/print-stages.sh"
 # Only a complete run is a baseline for the next one's projections.

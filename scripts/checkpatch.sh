@@ -17,16 +17,25 @@ export PATH=/usr/bin:$PATH
 repo=$(base_repo mainline)
 [ -x "$repo/scripts/checkpatch.pl" ] || "$TOP/scripts/fetch-bases.sh" mainline
 [ $# -gt 0 ] || set -- "$TOP"/patches/*/*.patch
+# A patch found clean is remembered by its content, checkpatch's own files
+# and the ignore list: a warm run checks only what changed.
+tool=$(cat "$repo"/scripts/checkpatch.pl "$repo"/scripts/spelling.txt "$repo"/scripts/const_structs.checkpatch | sha256sum | cut -c1-16)
+okdir=$CACHE/checkpatch-clean
+mkdir -p "$okdir"
 bad=0
 for p in "$@"; do
 	p=$(realpath "$p")
 	ign=MISSING_SIGN_OFF,UNKNOWN_COMMIT_ID
 	grep -qE '^commit [0-9a-f]{40} upstream\.$' "$p" && ign=$ign,GIT_COMMIT_ID
+	ok=$okdir/$( (cat "$p"; echo "$tool $ign") | sha256sum | cut -c1-32)
+	[ ! -f "$ok" ] || continue
 	if ! out=$(cd "$repo" && ./scripts/checkpatch.pl --strict --no-summary --quiet \
 			--show-types --ignore "$ign" "$p" 2>&1); then
 		echo "checkpatch: ${p#$TOP/}:"; echo "$out"; bad=1
 	elif [ -n "$out" ]; then
 		echo "checkpatch: ${p#$TOP/}:"; echo "$out"; bad=1
+	else
+		: >"$ok"
 	fi
 done
 [ $bad = 0 ] || die "checkpatch --strict is not clean"

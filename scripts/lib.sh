@@ -32,6 +32,15 @@ base_tag() {
 	esac
 }
 series_dir() { echo "${KSERIES_PATCHES:-$TOP/patches}/$1"; }
+# series_files BASE: the patch files of a base, in series order.
+series_files() {
+	local p sd
+	sd=$(series_dir "$1")
+	while read -r p _; do
+		case $p in ''|'#'*) continue ;; esac
+		echo "$sd/$p"
+	done <"$sd/series"
+}
 
 # Stage timing: appended to $STAGE_LOG when set.  With $STAGE_LAST (the
 # stage log of the last such run on this machine), each stage first prints

@@ -7,6 +7,10 @@
 # The verdict (pass, fail, skip, error) is scripts/verdict.sh's.
 # Usage: run-tests.sh [-o OUTDIR] BASE VARIANT [TEST...]   (TEST is target:name)
 # KSERIES_INITRD overrides the initramfs (e.g. one packed with a changed init).
+# A boot is reused, not repeated, when the same test already ran on this
+# machine with the same bzImage, initramfs, QEMU and VM scripts and its
+# verdict was not error: the logs are copied from $CACHE/runs and judged
+# again, and meta says reused_from.  KSERIES_RERUN=1 always boots (CI does).
 . "$(dirname "$0")/lib.sh"
 res=
 [ "${1:-}" != -o ] || { res=$2; shift 2; }
@@ -25,6 +29,7 @@ kernel_sha=$(sha256sum <"$kernel" | cut -c1-64)
 initrd_sha=$(sha256sum <"$initrd" | cut -c1-64)
 series=$(hash_paths "$(series_dir "$base")")
 qemu=$(qemu-system-x86_64 --version 2>/dev/null | sed -n '1s/.*version \([^ ]*\).*/\1/p')
+runner=$(cat "$TOP/scripts/run-vm.sh" "$TOP/scripts/probe-accel.sh" "$TOP/scripts/vm/init" | sha256sum | cut -c1-16)
 # Bound on init's settle after a test (scripts/vm/init waits at most 20 s).
 settle=20
 {
@@ -38,6 +43,17 @@ for t in "$@"; do
 	tmo=$(sed -n "s/^timeout=//p" "$inst/$target/settings" 2>/dev/null || true)
 	tmo=$(( ${tmo:-45} + 60 + settle ))
 	t0=$(date +%s)
+	key=$(echo "$t $kernel_sha $initrd_sha $runner $qemu ${KASAN:-0} $tmo" | sha256sum | cut -c1-24)
+	kept=$CACHE/runs/$key
+	if [ -z "${KSERIES_RERUN:-}" ] && [ -f "$kept/meta" ] && [ "$(cat "$kept/result" 2>/dev/null)" != error ]; then
+		cp "$kept"/* "$d"/
+		echo "reused_from=$(sed -n 's/^started=//p' "$kept/meta")" >>"$d/meta"
+		"$TOP/scripts/verdict.sh" "$d" "$t" >/dev/null
+		result=$(cat "$d/result") sig=$(cat "$d/signature") note=$(cat "$d/note")
+		printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$result" "$(cat "$d/accel")" "$sig" "$note" >>"$res/summary.tsv.part"
+		printf '  %-8s %-10s %-38s %5s %s\n' "$base" "$variant" "$t" reused "$result${note:+ ($note)} [boot of $(sed -n 's/^reused_from=//p' "$d/meta")]" >&2
+		continue
+	fi
 	"$TOP/scripts/run-vm.sh" "$kernel" "$initrd" "$d" "$tmo" "$t" 2>/dev/null || true
 	accel=$(cat "$d/accel" 2>/dev/null || echo unknown)
 	cat >"$d/meta" <<-EOF
@@ -58,6 +74,8 @@ for t in "$@"; do
 	EOF
 	"$TOP/scripts/verdict.sh" "$d" "$t" >/dev/null
 	result=$(cat "$d/result") sig=$(cat "$d/signature") note=$(cat "$d/note")
+	rm -rf "$kept"
+	[ "$result" = error ] || { mkdir -p "$kept" && cp "$d"/* "$kept"/; }
 	printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$result" "$accel" "$sig" "$note" >>"$res/summary.tsv.part"
 	printf '  %-8s %-10s %-38s %4ss %s\n' "$base" "$variant" "$t" "$(( $(date +%s) - t0 ))" "$result${note:+ ($note)}" >&2
 done
