@@ -36,7 +36,11 @@ check_sig() {
 		log=?*) re=${item#log=} rc=0
 			grep -Eq -- "$re" </dev/null 2>/dev/null || rc=$?
 			[ $rc != 2 ] || err "$cell: '$re' is not a valid extended regular expression" ;;
-		*) err "$cell: signature item '$item' is neither cases=NAME,... nor log=ERE" ;;
+		case-log=?*:?*) re=${item#case-log=*:} rc=0
+			[[ ${item#case-log=} =~ ^[A-Za-z0-9_.-]+: ]] || err "$cell: 'case-log=' wants CASE:ERE, got '${item#case-log=}'"
+			grep -Eq -- "$re" </dev/null 2>/dev/null || rc=$?
+			[ $rc != 2 ] || err "$cell: '$re' is not a valid extended regular expression" ;;
+		*) err "$cell: signature item '$item' is neither cases=NAME,..., log=ERE nor case-log=CASE:ERE" ;;
 		esac
 	done
 	done

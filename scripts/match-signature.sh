@@ -20,12 +20,13 @@ if [[ $sig == *" OR "* ]]; then
 fi
 strip() { sed 's/^\[[^]]*\] //'; }
 why=()
-want_cases='' logs=()
+want_cases='' logs=() caselogs=()
 IFS=';' read -r -a items <<<"$sig"
 for it in "${items[@]}"; do
 	case $it in
 	cases=*) want_cases=${it#cases=} ;;
 	log=*) logs+=("${it#log=}") ;;
+	case-log=*) caselogs+=("${it#case-log=}") ;;
 	*) die "bad signature item '$it' (check-expectations.sh should have refused it)" ;;
 	esac
 done
@@ -44,6 +45,20 @@ if [ -n "$want_cases" ]; then
 	done <"$d/cases.tsv"
 	for c in "${!want[@]}"; do [ -n "${seen[$c]:-}" ] || why+=("case $c: no result"); done
 fi
+
+# case-log=CASE:ERE: the case failed and one of its own diagnostic lines
+# (what the harness printed between its RUN and its result) matches ERE,
+# so that it failed for the expected reason.
+for cl in "${caselogs[@]}"; do
+	c=${cl%%:*} re=${cl#*:}
+	r=$(awk -F'\t' -v c="$c" '$1 == c { print $2 }' "$d/cases.tsv")
+	[ "$r" = fail ] || { why+=("case $c: ${r:-no result}, expected fail with /$re/"); continue; }
+	awk -v c="$c" '
+		$0 ~ "^# #  *RUN  *" c " \\.\\.\\.$" { on = 1; next }
+		on && $0 ~ "^# #  *(FAIL|OK|SKIP|XFAIL|XPASS)  *" c "$" { exit }
+		on { sub(/^# (# )?/, ""); print }' "$d/tap.log" | grep -Eq -- "$re" ||
+		why+=("case $c failed, but none of its lines matches /$re/")
+done
 
 # log=: the first splat is the expected one, the rest follow it in order.
 first=$(head -1 "$d/splats.tsv" | cut -f3-)

@@ -151,8 +151,13 @@ ft=$tmp/trees/5.10/patched
 mkdir -p "$ft/tools/testing/selftests"
 g() { git -C "$ft" -c user.name=t -c user.email=t@t "$@" >/dev/null; }
 g init -q
-echo "TARGETS += breakpoints" >"$ft/tools/testing/selftests/Makefile"
+printf 'TARGETS += breakpoints\nTARGETS += cgroup\n' >"$ft/tools/testing/selftests/Makefile"
+mkdir -p "$ft/tools/testing/selftests/cgroup"
+printf 'TEST_GEN_PROGS = test_old\ninclude ../lib.mk\n' >"$ft/tools/testing/selftests/cgroup/Makefile"
 g add -A; g commit -q -m base; g tag "$(base_tag 5.10)"
+# A program added to an upstream target.
+printf 'TEST_GEN_PROGS += test_new\n' >>"$ft/tools/testing/selftests/cgroup/Makefile"
+echo "int main(void) { return 0; }" >"$ft/tools/testing/selftests/cgroup/test_new.c"
 mkdir -p "$ft/tools/testing/selftests/frobnicate"
 printf 'TEST_GEN_PROGS := frob_one \\\n\tfrob_two\ninclude ../lib.mk\n' >"$ft/tools/testing/selftests/frobnicate/Makefile"
 echo "int main(void) { return 0; }" >"$ft/tools/testing/selftests/frobnicate/frob_one.c"
@@ -165,9 +170,12 @@ for m in "the series adds selftest target frobnicate, which has no selftests/fro
 	 "selftest frobnicate:frob_one, which has no row for 5.10" \
 	 "selftest frobnicate:frob_two, which has no row for 5.10" \
 	 "target ghost, which has no selftests/ghost/ mirror" \
-	 "target ghost, whose Makefile names no TEST_GEN_PROGS"; do
+	 "target ghost, or files to it, but its Makefile gains no TEST_GEN_PROGS"; do
 	check "mirror: $m" grep -qF "$m" "$tmp/mirror.out"
 done
+check "mirror: a program added to an upstream target needs a row" grep -qF "selftest cgroup:test_new, which has no row for 5.10" "$tmp/mirror.out"
+check "mirror: an upstream target's own programs need none" bash -c "! grep -q 'cgroup:test_old' '$tmp/mirror.out'"
+check "mirror: an upstream target's mirror is what the series adds or changes" grep -qF "the series adds selftest target cgroup, which has no selftests/cgroup/ mirror" "$tmp/mirror.out"
 
 # 15. apt-local.sh takes the mirror from the system's apt sources (one-line
 # and deb822), KSERIES_MIRROR overrides it, and no Debian entry is an error.
@@ -202,3 +210,14 @@ expect_error "without its alternative, the signature misses the panic" "alternat
 	"$S/match-signature.sh" "$tmp/v" "${nvsig%% OR *} OR log=^Oops"
 expect_error "a signature naming only nvme_sysfs_delete misses the connect path" "no console line matching /nvme_sysfs_delete/" \
 	"$S/match-signature.sh" "$tmp/v" "log=^BUG: kernel NULL pointer dereference;log=nvme_sysfs_delete"
+# The dm-snapshot signature holds each case to its reason (case-log=): a
+# _messages case that fails for another reason is a mismatch.
+dmsig=$("$S/check-expectations.sh" | awk -F'\t' '$2 == "dm-snapshot:dm_snapshot_invalidate" && $3 == "mainline" { print $6 }')
+rm -rf "$tmp/v"; cp -r "$data/verdict/real-mainline-dm-unpatched" "$tmp/v"
+"$S/verdict.sh" "$tmp/v" dm-snapshot:dm_snapshot_invalidate >/dev/null
+expect_ok "dm-snapshot mainline signature matches the real unpatched run, case by case" "$S/match-signature.sh" "$tmp/v" "$dmsig"
+sed -i '/cow_full_messages:no kernel log line/s/no kernel log line/status read failed:/' "$tmp/v/tap.log"
+expect_error "a _messages case failing for another reason is not the bug" \
+	"case dm_snap.cow_full_messages failed, but none of its lines matches" "$S/match-signature.sh" "$tmp/v" "$dmsig"
+bad_row "case-log without a case" "exp.tsv:$L: unpatched: signature item 'case-log=:x' is neither" "$(row $NVT 5.10 fail pass "case-log=:x" - why)"
+bad_row "case-log with a bad regex" "exp.tsv:$L: unpatched: '(x' is not a valid extended regular expression" "$(row $NVT 5.10 fail pass "case-log=a.b:(x" - why)"
