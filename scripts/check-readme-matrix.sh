@@ -6,8 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 readme=$TOP/README.md
 
-# A fail cell shows its signature: the cases that must fail, the kernel-log
-# patterns that must match (in order), or TODO; alternatives joined by "or".
+# A fail cell shows its signature: the cases that must fail, each case's
+# reason (case-log), the kernel-log patterns that must match (in order), or
+# TODO; alternatives joined by "or".
 gen_matrix() {
 	local rows
 	rows=$("$TOP/scripts/check-expectations.sh")
@@ -18,6 +19,7 @@ gen_matrix() {
 		n = split(sig, it, ";"); out = ""
 		for (i = 1; i <= n; i++) {
 			if (it[i] ~ /^cases=/) { c = substr(it[i], 7); gsub(/,/, "`, `", c); out = out " cases `" c "`" }
+			else if (it[i] ~ /^case-log=/) { c = substr(it[i], 10); out = out " `" substr(c, 1, index(c, ":") - 1) "` for `/" substr(c, index(c, ":") + 1) "/`" }
 			else out = out " log `/" substr(it[i], 5) "/`"
 			if (i < n) out = out (it[i + 1] ~ /^log=/ && it[i] ~ /^log=/ ? ", then" : ";")
 		}

@@ -10,7 +10,9 @@
 # (v5.10.262 and v7.3-rc7); the source lines are listed next to the canned
 # real-format lines in scripts/tooling-data/splats.tsv, which 'make tooling'
 # feeds through this scan. The first pattern that matches names a line, so
-# the specific ones come before the generic WARNING:/BUG:/Oops.
+# the specific ones come before the generic WARNING:/BUG:/Oops, and the
+# last, "Call Trace:", catches a stack dump that no other line announced
+# (dump_stack() after a message of any wording).
 . "$(dirname "$0")/lib.sh"
 patterns() {
 	cat <<-'EOF'
@@ -32,11 +34,13 @@ patterns() {
 	lockdep-recursive	WARNING: possible recursive locking detected
 	list-corruption	list_(add|del) corruption
 	refcount	refcount_t:
+	page-alloc-failure	page allocation failure: order:
 	leftover	kseries: leftover
 	panic	Kernel panic - not syncing
 	oops	(^|[^A-Za-z])Oops
 	warning	WARNING:
 	bug	(^|[^A-Za-z])BUG:
+	call-trace	(^|\] )Call Trace:$
 	EOF
 }
 if [ "${1:-}" = --patterns ]; then patterns; exit 0; fi
