@@ -29,7 +29,7 @@ kernel_sha=$(sha256sum <"$kernel" | cut -c1-64)
 initrd_sha=$(sha256sum <"$initrd" | cut -c1-64)
 series=$(hash_paths "$(series_dir "$base")")
 qemu=$(qemu-system-x86_64 --version 2>/dev/null | sed -n '1s/.*version \([^ ]*\).*/\1/p')
-runner=$(cat "$TOP/scripts/run-vm.sh" "$TOP/scripts/probe-accel.sh" "$TOP/scripts/vm/init" | sha256sum | cut -c1-16)
+runner=$(cat "$TOP/scripts/run-vm.sh" "$TOP/scripts/probe-accel.sh" "$TOP/scripts/vm/init" "$TOP/scripts/vm/test-env" | sha256sum | cut -c1-16)
 # Bound on init's settle after a test (scripts/vm/init waits at most 20 s).
 settle=20
 {
@@ -69,6 +69,7 @@ for t in "$@"; do
 		qemu=$qemu
 		kasan=${KASAN:-0}
 		vm_timeout_s=$tmo
+		test_env=$(grep -E '^[A-Z_]+=' "$TOP/scripts/vm/test-env" | tr '\n' ' ')
 		started=$(date -u -d "@$t0" +%Y-%m-%dT%H:%M:%SZ)
 		seconds=$(( $(date +%s) - t0 ))
 	EOF

@@ -18,11 +18,12 @@ mkdir -p "$outd"
 rm -f "$outd/console.log" "$outd/tap.log" "$outd/vm-error"
 accel=$("$TOP/scripts/probe-accel.sh" "$kernel" "$initrd")
 echo "$accel" >"$outd/accel"
+env=$(grep -E '^[A-Z_]+=[A-Za-z0-9_.-]+$' "$TOP/scripts/vm/test-env" | tr '\n' ' ')
 rc=0
 timeout -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" -smp cpus=2,sockets=2 -m 1536 \
 	-display none -monitor none -no-reboot -nodefaults \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=0 kseries.tests=$tests" \
+	-append "console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=0 kseries.tests=$tests $env" \
 	-serial "file:$outd/console.log" -serial "file:$outd/tap.log" \
 	</dev/null >"$outd/qemu.log" 2>&1 || rc=$?
 # The serial ports turn \n into \r\n.
