@@ -7,7 +7,10 @@
 case ${1:-} in
 '') pkgs=(build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync xz-utils
 	  ccache sparse quilt qemu-system-x86 busybox-static git perl python3 python3-ply python3-git) ;;
-send) pkgs=(git git-email perl) ;;
+# git-email's Recommends, which --no-install-recommends skips: Mail::Address
+# (without it send-email does not start), address checks, SMTP over TLS.
+send) pkgs=(git git-email perl libmailtools-perl libemail-valid-perl libauthen-sasl-perl
+	    libio-socket-ssl-perl libnet-smtp-ssl-perl) ;;
 *) die "usage: deps.sh [send]" ;;
 esac
 missing=()
