@@ -79,6 +79,33 @@ expect_refused "the project's own identity: refused" "identity of this project" 
 expect_refused "consent variable with another value: refused" "must be 'throwaway-identity'" r4 \
 	"${ci_id[@]}" KSERIES_SEND_CONSENT=yes
 
+# --- Bad input to the data file and a patch that lands. -------------------
+pt=$tmp/patches
+cp -r "$TOP/patches" "$pt"
+sed -e 's/^Subject: \[PATCH\] .*/Subject: [PATCH] blk-cgroup: fixture for check-send/' -e '/^ [a-z]/{/initialization\|XDR structs/d}' \
+	"$TOP/patches/mainline/$(sed -n 6p "$TOP/patches/mainline/series")" >"$pt/mainline/0099-blk-cgroup-fixture.patch"
+echo 0099-blk-cgroup-fixture.patch >>"$pt/mainline/series"
+expect_fail() {
+	local name=$1 pat=$2 rc=0 out
+	shift 2
+	out=$(env "$@" 2>&1 </dev/null) || rc=$?
+	if [ $rc != 0 ] && grep -q -- "$pat" <<<"$out"; then ok "$name: $(grep -m1 -- "$pat" <<<"$out")"
+	else nok "$name (exit $rc, wanted /$pat/): $(tail -2 <<<"$out")"; fi
+}
+grep -q $'^blk-cgroup\t.*0099-blk-cgroup-fixture' <(KSERIES_PATCHES=$pt "$S/send-plan.sh" mainline 2>/dev/null) &&
+	ok "a new blk-cgroup: patch is matched to the blk-cgroup posting by its subject" || nok "new blk-cgroup: patch not matched"
+awk '/^posting +nfs-client/ { skip = 1 } /^$/ { skip = 0 } !skip' "$SUBMISSIONS" >"$tmp/sub.nonfs"
+expect_fail "a patch no posting matches" "matches no posting" KSERIES_SUBMISSIONS="$tmp/sub.nonfs" "$S/send-plan.sh" mainline
+sed 's/^cover  /covr   /' "$SUBMISSIONS" >"$tmp/sub.badkey"
+expect_fail "an unknown key in the data file" 'unknown key "covr"' KSERIES_SUBMISSIONS="$tmp/sub.badkey" "$S/send-plan.sh"
+expect_fail "a posting with patches but no cover-letter part" "needs a part for posting blk-cgroup" \
+	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_PATCHES="$pt" KSERIES_OUTGOING="$tmp/o5" \
+	"$S/send-prepare.sh" blk-cgroup
+{ cat "$TOP/cover-letter.txt"; printf '\n=====\nPosting 9, blk-cgroup fixture\n=====\n\nSubject: [PATCH 0/1] blk-cgroup: fixture\n\nText.\n'; } >"$tmp/cover"
+expect_fail "a v3 posting without a changelog" "needs a changelog" \
+	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_PATCHES="$pt" KSERIES_OUTGOING="$tmp/o6" \
+	KSERIES_COVER_LETTER="$tmp/cover" "$S/send-prepare.sh" blk-cgroup
+
 # --- Without UPSTREAM the stable mail stops, saying what it needs. --------
 stable=$(for p in $(sub_postings); do if [ "$(sub_field "$p" kind)" = stable ]; then echo "$p"; fi; done)
 for p in $stable; do

@@ -131,6 +131,18 @@ for p in "$@"; do
 		log "skip: posting $p has no patches yet"
 		skipped+=("$p"); continue
 	fi
+	# The cover-letter part first: a missing one stops before any work.
+	cov=$scratch/$p.cover
+	"$TOP/scripts/send-cover.sh" "$p" >"$cov" || die "cover-letter.txt needs a part for posting $p (its banner naming \"$(sub_field "$p" cover)\")"
+	if [ "$kind" = series ]; then
+		v=$(sub_field "$p" version); v=${v:-1}
+		pre=PATCH; [ "$v" = 1 ] || pre="PATCH v$v"
+		if [ "$v" != 1 ] && ! grep -qiE '^(changes (in|since) v[0-9]|changelog|v[0-9]+ *(->|\.\.) *v[0-9]+|v[0-9]+:)' "$cov"; then
+			die "posting $p is v$v: its cover-letter part needs a changelog with links to the earlier versions (a line like \"Changes in v$v:\")"
+		fi
+		grep -q 'https\?://' "$cov" || [ "$v" = 1 ] ||
+			die "posting $p is v$v: its cover-letter part's changelog needs links (lore.kernel.org) to the earlier versions"
+	fi
 	d=$out/$p
 	rm -rf "$d"; mkdir -p "$d"
 	bc=$(base_commit "$base") || die "no $base base repository: make bases"
@@ -159,13 +171,6 @@ for p in "$@"; do
 		done
 		written+=("$p")
 		continue
-	fi
-	v=$(sub_field "$p" version); v=${v:-1}
-	pre=PATCH; [ "$v" = 1 ] || pre="PATCH v$v"
-	cov=$scratch/$p.cover
-	"$TOP/scripts/send-cover.sh" "$p" >"$cov" || die "cover-letter.txt needs a part for posting $p (its banner naming \"$(sub_field "$p" cover)\")"
-	if [ "$v" != 1 ] && ! grep -qiE '^(changes (in|since) v[0-9]|changelog|v[0-9]+ *(->|\.\.) *v[0-9]+|v[0-9]+:)' "$cov"; then
-		die "posting $p is v$v: its cover-letter part needs a changelog with links to the earlier versions (a line like \"Changes in v$v:\")"
 	fi
 	if [ "$n" = 1 ]; then
 		"$TOP/scripts/send-cover.sh" --below "$p" | tail -n +2 >"$scratch/below"
