@@ -4,7 +4,10 @@
 # repository on the posting's patches, with MAINTAINERS as the whole
 # series of that base leaves it (so the F: lines the series adds for its
 # selftest directories route them).  Maintainers go to To:, reviewers and
-# lists to Cc:.  Prints "to<TAB>ADDRESS" and "cc<TAB>ADDRESS" lines.
+# lists to Cc:.  Two runs, not one with --rolestats: get_maintainer.pl
+# keeps one address per name, so a selftest maintainer who also reviews
+# another touched area would lose the maintainer address.
+# Prints "to<TAB>ADDRESS" and "cc<TAB>ADDRESS" lines.
 # Usage: send-recipients.sh BASE PATCH...
 . "$(dirname "$0")/lib.sh"
 [ $# -ge 2 ] || die "usage: send-recipients.sh BASE PATCH..."
