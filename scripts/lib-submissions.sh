@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Readers of scripts/submissions.txt and of stored patches; sourced after
 # lib.sh.  KSERIES_SUBMISSIONS replaces the data file (make tooling).
 SUBMISSIONS=${KSERIES_SUBMISSIONS:-$TOP/scripts/submissions.txt}
