@@ -7,7 +7,8 @@ S := scripts
 export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
-	debian-delta compile same-code tooling apply export retest reset-tree stages clean
+	debian-delta compile same-code tooling apply export retest reset-tree stages clean \
+	send send-check
 
 help:
 	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
@@ -20,6 +21,8 @@ help:
 	@echo "make apply [BASE=..]  apply patches/<base> to a fresh worktree of the base"
 	@echo "make export      re-export patches/ and selftests/ from the patched trees"
 	@echo "make retest T=target [BASE=..]  rebuild one selftest from the patched tree, run it"
+	@echo "make send [UPSTREAM=/path/to/linux] [POSTINGS=..]  write the mails of each posting to results/outgoing/ (sends nothing)"
+	@echo "make send-check  what CI asserts of 'make send' (throwaway identity, scratch dir)"
 	@echo "KASAN=1 make ...  the same with KASAN kernels (own object and results dirs)"
 
 deps:
@@ -72,6 +75,14 @@ reset-tree:
 	@$(S)/reset-tree.sh $(BASE)
 
 stages: ; @$(S)/print-stages.sh
+
+# Writes mails only; git send-email sends them (see README, Submitting).
+send: bases
+	@$(S)/deps.sh send
+	@UPSTREAM="$(UPSTREAM)" $(S)/send-prepare.sh $(POSTINGS)
+
+send-check: bases
+	@$(S)/lib-stage.sh "make send (mails, recipients)" $(S)/check-send.sh
 
 clean:
 	rm -rf results results-kasan

@@ -20,6 +20,7 @@ for b in $BASES; do run "round trip $b" "$S/check-roundtrip.sh" "$b"; done
 run "selftests mirror" "$S/check-selftests-mirror.sh" $BASES
 run "Debian delta" "$S/check-debian-delta.sh"
 run "README matrix" "$S/check-readme-matrix.sh"
+run "make send (mails, recipients)" "$S/check-send.sh"
 # matrix.sh times its own stages.
 if "$S/matrix.sh" $BASES; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: matrix" >&2; fi
 for b in $BASES; do run "compile checks $b" "$S/memo.sh" check-build.sh "$b"; done
