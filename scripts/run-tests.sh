@@ -22,7 +22,14 @@ inst=$(build_dir "$base" selftests)/kselftest/kselftest_install
 initrd=${KSERIES_INITRD:-$(build_dir "$base" selftests)/initramfs.cpio}
 [ -f "$kernel" ] || die "no kernel $kernel: build it first (scripts/build-kernel.sh $base $variant)"
 [ -f "$initrd" ] || die "no initramfs for $base: run build-selftests.sh and mk-initramfs.sh"
-[ $# -gt 0 ] || set -- $(cat "$inst/kselftest-list.txt")
+# By default the series' own programs: those with a row for this base (an
+# upstream target such as cgroup installs programs the series does not own).
+if [ $# = 0 ]; then
+	set -- $("$TOP/scripts/check-expectations.sh" | awk -F'\t' -v b="$base" '$3 == b { print $2 }')
+	for t in "$@"; do
+		grep -qxF "$t" "$inst/kselftest-list.txt" || die "$t has a row for $base but was not installed (kselftest-list.txt)"
+	done
+fi
 res=${res:-$RESULTS/$base/$variant}
 mkdir -p "$res"
 kernel_sha=$(sha256sum <"$kernel" | cut -c1-64)
