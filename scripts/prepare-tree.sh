@@ -25,7 +25,7 @@ esac
 if [ -d "$tree" ]; then
 	[ -z "$(git -C "$tree" status --porcelain --untracked-files=no)" ] ||
 		die "$tree has uncommitted changes: commit and 'make export', or discard them"
-	read -r swant shead <"$stampf" 2>/dev/null || true
+	read -r swant shead 2>/dev/null <"$stampf" || true
 	head=$(git -C "$tree" rev-parse HEAD)
 	[ "${swant:-}" = "$want" ] && [ "${shead:-}" = "$head" ] && exit 0
 	[ -z "${shead:-}" ] || [ "$shead" = "$head" ] ||
