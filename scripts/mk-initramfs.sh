@@ -49,5 +49,8 @@ while read -r elf; do
 	done
 done < <(find "$stage/kselftest" "$stage/usr" "$stage/sbin" -type f -perm -u+x 2>/dev/null)
 unset LD_LIBRARY_PATH
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$outf.part" || die "cpio failed"
+# Byte-identical for identical contents (fixed mtimes, inode numbers), so
+# that run-tests.sh can tell an unchanged initramfs by its sha256.
+find "$stage" -exec touch -h -d @0 {} +
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) >"$outf.part" || die "cpio failed"
 mv "$outf.part" "$outf"
