@@ -53,6 +53,7 @@ stage() {
 	t0=$(date +%s.%N)
 	"$@" || rc=$?
 	if [ -n "${STAGE_LOG:-}" ]; then
+		mkdir -p "$(dirname "$STAGE_LOG")"
 		printf '%-40s %7.1fs %s\n' "$name" "$(echo "$(date +%s.%N) - $t0" | bc)" \
 			"$([ $rc = 0 ] && echo ok || echo "FAILED($rc)")" >>"$STAGE_LOG"
 	fi
