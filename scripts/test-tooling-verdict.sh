@@ -198,13 +198,18 @@ expect_error "apt-local: no Debian archive in the sources" "no Debian archive in
 # 12) or from nvme_sysfs_delete (2), or in set_bit under
 # nvme_do_delete_ctrl's quiesce (3); and (1 in 5 later runs) a NULL
 # dereference in softirq that panicked the guest before the case reported,
-# which only the signature's " OR " alternative accepts. A signature naming
-# nvme_sysfs_delete alone would flip.
+# which only the signature's " OR " alternative accepts; and (once, in CI) a
+# general protection fault on list poison when nvme_do_delete_ctrl tore the
+# admin queue down a second time. A signature naming nvme_sysfs_delete
+# alone would flip.
 nvsig=$("$S/check-expectations.sh" | awk -F'\t' '$2 == "nvme:nvme_delete_race" && $3 == "5.10" { print $6 }')
-for v in delete quiesce connect panic; do
-	rm -rf "$tmp/v"; cp -r "$data/verdict/real-5.10-oops-$v" "$tmp/v"
+for v in gpf-delete oops-delete oops-quiesce oops-connect oops-panic; do
+	rm -rf "$tmp/v"; cp -r "$data/verdict/real-5.10-$v" "$tmp/v"
 	"$S/verdict.sh" "$tmp/v" nvme:nvme_delete_race >/dev/null
 	expect_ok "nvme 5.10 signature matches the real Oops via the $v path" "$S/match-signature.sh" "$tmp/v" "$nvsig"
+	[ "$v" != gpf-delete ] || expect_error "a signature for NULL dereferences only misses the list-poison GPF" \
+		"does not match /^BUG: kernel NULL pointer dereference/" "$S/match-signature.sh" "$tmp/v" \
+		"cases=nvme_del.delete_during_setup;log=^BUG: kernel NULL pointer dereference;log=^Call Trace:;log=nvme_do_delete_ctrl\+0x"
 done
 expect_error "without its alternative, the signature misses the panic" "alternative 'cases=nvme_del.delete_during_setup;" \
 	"$S/match-signature.sh" "$tmp/v" "${nvsig%% OR *} OR log=^Oops"
