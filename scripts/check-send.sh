@@ -98,10 +98,14 @@ awk '/^posting +nfs-client/ { skip = 1 } /^$/ { skip = 0 } !skip' "$SUBMISSIONS"
 expect_fail "a patch no posting matches" "matches no posting" KSERIES_SUBMISSIONS="$tmp/sub.nonfs" "$S/send-plan.sh" mainline
 sed 's/^cover  /covr   /' "$SUBMISSIONS" >"$tmp/sub.badkey"
 expect_fail "an unknown key in the data file" 'unknown key "covr"' KSERIES_SUBMISSIONS="$tmp/sub.badkey" "$S/send-plan.sh"
+# cover-letter.txt without its blk-cgroup part (a banner between "=====" lines)
+awk '/^=====/ { if (!inb) { inb = 1; buf = $0 "\n"; next }
+		inb = 0; buf = buf $0 "\n"; skip = buf ~ /blk-cgroup/; if (!skip) printf "%s", buf; next }
+	inb { buf = buf $0 "\n"; next } !skip' "$TOP/cover-letter.txt" >"$tmp/cover.nopart"
 expect_fail "a posting with patches but no cover-letter part" "needs a part for posting blk-cgroup" \
 	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_PATCHES="$pt" KSERIES_OUTGOING="$tmp/o5" \
-	"$S/send-prepare.sh" blk-cgroup
-{ cat "$TOP/cover-letter.txt"; printf '\n=====\nPosting 9, blk-cgroup fixture\n=====\n\nSubject: [PATCH 0/1] blk-cgroup: fixture\n\nText.\n'; } >"$tmp/cover"
+	KSERIES_COVER_LETTER="$tmp/cover.nopart" "$S/send-prepare.sh" blk-cgroup
+{ cat "$tmp/cover.nopart"; printf '\n=====\nPosting 9, blk-cgroup fixture\n=====\n\nSubject: [PATCH 0/1] blk-cgroup: fixture\n\nText.\n'; } >"$tmp/cover"
 expect_fail "a v3 posting without a changelog" "needs a changelog" \
 	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_PATCHES="$pt" KSERIES_OUTGOING="$tmp/o6" \
 	KSERIES_COVER_LETTER="$tmp/cover" "$S/send-prepare.sh" blk-cgroup

@@ -175,7 +175,11 @@ for m in "the series adds selftest target frobnicate, which has no selftests/fro
 done
 check "mirror: a program added to an upstream target needs a row" grep -qF "selftest cgroup:test_new, which has no row for 5.10" "$tmp/mirror.out"
 check "mirror: an upstream target's own programs need none" bash -c "! grep -q 'cgroup:test_old' '$tmp/mirror.out'"
-check "mirror: an upstream target's mirror is what the series adds or changes" grep -qF "the series adds selftest target cgroup, which has no selftests/cgroup/ mirror" "$tmp/mirror.out"
+# The real selftests/cgroup/ mirrors the real series; against this fake
+# series it must miss test_new.c (added) and nothing of the base's.
+check "mirror: an upstream target's mirror is what the series adds or changes" \
+	grep -qE "files of selftests/cgroup and of the series differ: .*> test_new\.c" "$tmp/mirror.out"
+check "mirror: an upstream target's unchanged files stay out of its mirror" bash -c "! grep -q 'differ: .*test_old' '$tmp/mirror.out'"
 
 # 15. apt-local.sh takes the mirror from the system's apt sources (one-line
 # and deb822), KSERIES_MIRROR overrides it, and no Debian entry is an error.
