@@ -20,7 +20,10 @@
  * results.
  *
  * Malformed input must fail with the documented error and leave every
- * cgroup's configuration as it was.
+ * cgroup's configuration as it was.  That includes a target whose
+ * nanoseconds do not fit in 64 bits, which was accepted and wrapped around
+ * to a short target until "blk-iolatency: refuse an io.latency target that
+ * overflows"; the largest target that fits must still be taken as given.
  */
 #define _GNU_SOURCE
 
@@ -51,6 +54,8 @@
 #define NO_SUCH_DEV	"4095:1048575"
 /* Where to look for a free loop device number of our own. */
 #define LOOP_FIRST	64
+/* The largest target whose nanoseconds fit in 64 bits: U64_MAX / 1000. */
+#define MAX_TARGET	"18446744073709551"
 
 static char root[PATH_MAX];
 static char mnt_dir[PATH_MAX];
@@ -545,6 +550,68 @@ out:
 	ksft_test_result(!ret, "%s\n", name);
 }
 
+/* Write "MAJ:MIN @body" to the first child; 0 if it was accepted. */
+static int write_first(const struct loopdev *lo, const char *body)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "%u:%u %s", lo->major, lo->minor, body);
+	if (cg_write(child[0], "io.latency", buf)) {
+		ksft_print_msg("writing '%s' to %s: %s\n", buf, child[0],
+			       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The first child's io.latency is exactly @want. */
+static int read_first(const struct loopdev *lo, const char *want)
+{
+	char buf[256], exp[128];
+
+	exp[0] = '\0';
+	if (want)
+		snprintf(exp, sizeof(exp), "%u:%u target=%s\n", lo->major,
+			 lo->minor, want);
+	if (cg_read(child[0], "io.latency", buf, sizeof(buf))) {
+		ksft_print_msg("reading %s/io.latency: %s\n", child[0],
+			       strerror(errno));
+		return -1;
+	}
+	if (strcmp(buf, exp)) {
+		ksft_print_msg("%s/io.latency: '%s', want '%s'\n", child[0],
+			       buf, exp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The largest target is taken and read back as given; "max" and 0 remove
+ * the target.
+ */
+static void test_target_edges(void)
+{
+	struct loopdev lo = { .idx = -1, .fd = -1 };
+	int ret = -1;
+
+	if (loop_create(&lo) || children_create() || children_do_io(&lo))
+		goto out;
+	if (write_first(&lo, "target=" MAX_TARGET) ||
+	    read_first(&lo, MAX_TARGET) ||
+	    write_first(&lo, "target=max") || read_first(&lo, NULL) ||
+	    write_first(&lo, "target=1") || read_first(&lo, "1") ||
+	    write_first(&lo, "target=0") || read_first(&lo, NULL))
+		goto out;
+	ret = 0;
+out:
+	if (children_destroy())
+		ret = -1;
+	if (loop_delete(&lo))
+		ret = -1;
+	ksft_test_result(!ret, "target_edges\n");
+}
+
 static const char *const unknown_key[] = {
 	"latency=500",
 	"target=500 bogus=1",
@@ -554,6 +621,15 @@ static const char *const unknown_key[] = {
 static const char *const missing_equals[] = {
 	"target500",
 	"target",
+	NULL
+};
+
+/* Microseconds whose nanoseconds overflow 64 bits, or above U64_MAX. */
+static const char *const out_of_range[] = {
+	"target=18446744073709552",	/* wrapped to 384 ns */
+	"target=18446744073709551616",	/* U64_MAX + 1 */
+	"target=99999999999999999999999",
+	"target=1 target=18446744073709552",
 	NULL
 };
 
@@ -568,12 +644,14 @@ int main(void)
 
 	ksft_print_header();
 	setup();
-	ksft_set_plan(4);
+	ksft_set_plan(6);
 
 	test_first_config_concurrent();
 	test_bad_input("bad_input_unknown_key", NULL, unknown_key, EINVAL);
 	test_bad_input("bad_input_missing_equals", NULL, missing_equals,
 		       EINVAL);
+	test_bad_input("bad_input_out_of_range", NULL, out_of_range, ERANGE);
+	test_target_edges();
 	snprintf(sys, sizeof(sys), "/sys/dev/block/%s", NO_SUCH_DEV);
 	if (!access(sys, F_OK))
 		ksft_test_result_skip("bad_input_unknown_device: %s exists\n",
