@@ -110,6 +110,12 @@ expect_fail "a v3 posting without a changelog" "needs a changelog" \
 	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_PATCHES="$pt" KSERIES_OUTGOING="$tmp/o6" \
 	KSERIES_COVER_LETTER="$tmp/cover" "$S/send-prepare.sh" blk-cgroup
 
+mkdir -p "$tmp/notes/mainline"
+echo "v1 -> v2: fixture" >"$tmp/notes/mainline/no-such-patch.txt"
+expect_fail "a notes file that names no stored patch" "names no stored patch" \
+	"${ci_id[@]}" KSERIES_SEND_CONSENT=throwaway-identity KSERIES_OUTGOING="$tmp/o7" \
+	KSERIES_NOTES="$tmp/notes" "$S/send-prepare.sh" blk-cgroup
+
 # --- Without UPSTREAM the stable mail stops, saying what it needs. --------
 stable=$(for p in $(sub_postings); do if [ "$(sub_field "$p" kind)" = stable ]; then echo "$p"; fi; done)
 for p in $stable; do
@@ -206,6 +212,11 @@ for p in $(sub_postings); do
 			<(sed -n '/^diff --git/,$p' "$m" | grep -v '^base-commit:' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'); then
 			ok "$mn: the stored diff, unchanged"
 		else nok "$mn: its diff differs from ${f#$TOP/}"; fi
+		nt=$TOP/scripts/notes/$base/$(basename "$f" .patch | cut -d- -f2-).txt
+		if [ -f "$nt" ]; then
+			awk -v l="$(head -1 "$nt")" 'on && $0 == l { f = 1 } /^---$/ { on = 1 } END { exit !f }' "$m" &&
+				ok "$mn: its notes (${nt#$TOP/}) below the ---" || nok "$mn: ${nt#$TOP/} is not below its ---"
+		fi
 		ign=UNKNOWN_COMMIT_ID
 		if [ "$kind" = stable ]; then
 			ign=$ign,GIT_COMMIT_ID

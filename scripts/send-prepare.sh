@@ -11,6 +11,10 @@
 #   - the sender's Signed-off-by, added here and only after their consent;
 #   - a 0/n cover letter from cover-letter.txt when n > 1; for a single
 #     patch the cover-letter part goes below its "---";
+#   - below a patch's "---", its notes from scripts/notes/<base>/<name>.txt
+#     (<name>: the patch file's name without "NNNN-" and ".patch"), such as
+#     the v2 -> v3 changes of a resent patch: git am drops what is below
+#     "---", so the stored patch cannot keep them;
 #   - the stored diff and base-commit: trailer, byte for byte.
 # Consent: asked on the terminal, after pointing at
 # Documentation/process/coding-assistants.rst.  Without a terminal only
@@ -60,6 +64,22 @@ else
 	die "the sender's Signed-off-by needs their consent: run 'make send' on a terminal (CI: KSERIES_SEND_CONSENT=throwaway-identity with a .invalid address)"
 fi
 export SEND_SIGNOFF=$signoff
+
+# --- Notes for below the "---": each names a stored patch. ------------
+notes_dir=${KSERIES_NOTES:-$TOP/scripts/notes}
+# notes_of PATCH: its notes file, if it has one.
+notes_of() {
+	local n
+	n=$notes_dir/$(basename "$(dirname "$1")")/$(basename "$1" .patch | cut -d- -f2-).txt
+	[ -f "$n" ] && echo "$n"
+	return 0
+}
+for n in "$notes_dir"/*/*.txt; do
+	[ -f "$n" ] || continue
+	b=$(basename "$(dirname "$n")")
+	compgen -G "$(series_dir "$b")/[0-9][0-9][0-9][0-9]-$(basename "$n" .txt).patch" >/dev/null ||
+		die "${n#$TOP/} names no stored patch of $b (patches/$b/NNNN-$(basename "$n" .txt).patch)"
+done
 
 # --- Which patches go where. ------------------------------------------
 plan=$("$TOP/scripts/send-plan.sh" 2> >(grep -v '^skip:' >&2)) || die "scripts/send-plan.sh failed"
@@ -173,13 +193,17 @@ for p in "$@"; do
 		continue
 	fi
 	if [ "$n" = 1 ]; then
-		"$TOP/scripts/send-cover.sh" --below "$p" | tail -n +2 >"$scratch/below"
+		{
+			nt=$(notes_of "${files[0]}")
+			[ -z "$nt" ] || { cat "$nt"; echo; }
+			"$TOP/scripts/send-cover.sh" --below "$p" | tail -n +2
+		} >"$scratch/below"
 		mail "${files[0]}" "$d/0001-$(basename "${files[0]}" | cut -d- -f2-)" "$pre" "$rcp.h" "$scratch/below"
 	else
 		i=0
 		for f in "${files[@]}"; do
 			i=$((i + 1))
-			mail "$f" "$d/$(printf '%04d' $i)-$(basename "$f" | cut -d- -f2-)" "$pre $i/$n" "$rcp.h"
+			mail "$f" "$d/$(printf '%04d' $i)-$(basename "$f" | cut -d- -f2-)" "$pre $i/$n" "$rcp.h" "$(notes_of "$f")"
 		done
 		{
 			echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
