@@ -8,11 +8,16 @@
  * cgroup.  Throttling is activated with a limit far above what the test
  * does, so that blk-throttle counts at all (mainline sets it up lazily,
  * at the first limit).
+ *
+ * "rebind" moves the io controller between cgroup v2 and v1 and back,
+ * with I/O, io.stat and blkio.reset_stats on the way (see the case).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <mntent.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,8 +189,8 @@ static int loop_new(int *idx, unsigned int *maj, unsigned int *min)
 }
 
 /*
- * From a child task moved into @cg: write IO_BYTES with O_DIRECT and, if
- * @rd, read them back.  0 on success.
+ * From a child task moved into @cg (left where it is if @cg is NULL):
+ * write IO_BYTES with O_DIRECT and, if @rd, read them back.  0 on success.
  */
 static int io_in_cgroup(const char *cg, unsigned int maj, unsigned int min,
 			int rd)
@@ -201,7 +206,7 @@ static int io_in_cgroup(const char *cg, unsigned int maj, unsigned int min,
 		void *buf;
 		int fd;
 
-		if (write_file(cg, "cgroup.procs", "0"))
+		if (cg && write_file(cg, "cgroup.procs", "0"))
 			_exit(2);
 		snprintf(path, sizeof(path), "/dev/block/%u:%u", maj, min);
 		fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
@@ -248,24 +253,52 @@ static int mount_v1(const char *dir)
 	return -EBUSY;
 }
 
-/* The cgroups of the v1 hierarchy holding blkio (/proc/cgroups), or -1 */
-static int v1_blkio_cgroups(void)
+/*
+ * blkio's row of /proc/cgroups: its hierarchy id (0: cgroup v2) and the
+ * number of cgroups in that hierarchy.  0, or -1 if there is no such row.
+ */
+static int blkio_row(int *hier, int *num)
 {
 	char line[256], name[64];
-	int hier, num, enabled, ret = -1;
+	int h, n, enabled, ret = -1;
 	FILE *f = fopen("/proc/cgroups", "re");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %d %d %d", name, &hier, &num,
+		if (sscanf(line, "%63s %d %d %d", name, &h, &n,
 			   &enabled) == 4 && !strcmp(name, "blkio")) {
-			ret = hier ? num : -1;
+			*hier = h;
+			*num = n;
+			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return ret;
+}
+
+/* The cgroups of the v1 hierarchy holding blkio (/proc/cgroups), or -1 */
+static int v1_blkio_cgroups(void)
+{
+	int hier, num;
+
+	if (blkio_row(&hier, &num) || !hier)
+		return -1;
+	return num;
+}
+
+/* Wait, up to @ms, until the v1 blkio hierarchy has no more than @base */
+static int wait_v1_cgroups(int base, int ms)
+{
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 20) {
+		if (v1_blkio_cgroups() <= base)
+			return 0;
+		sleep_ms(20);
+	}
+	return -EBUSY;
 }
 
 /*
@@ -277,16 +310,11 @@ static int v1_blkio_cgroups(void)
  */
 static int umount_v1(const char *dir, int base)
 {
-	int waited;
+	int ret = wait_v1_cgroups(base, WAIT_MS);
 
-	for (waited = 0; waited < WAIT_MS; waited += 20) {
-		if (v1_blkio_cgroups() <= base)
-			break;
-		sleep_ms(20);
-	}
 	if (umount(dir))
 		return -errno;
-	return waited < WAIT_MS ? 0 : -EBUSY;
+	return ret;
 }
 
 static const char *const throttle_stats[] = {
@@ -504,6 +532,502 @@ TEST_F(blkio_v1, count_after_reset)
 			    self->min, "Read"));
 	EXPECT_EQ(IO_BYTES, rwstat(self->parent, throttle_stats[2], self->maj,
 				   self->min, "Write"));
+}
+
+/*
+ * rebind: the io controller moves from cgroup v2 to a v1 blkio hierarchy
+ * and back, ROUND_TRIPS times, with I/O on each side.  Its root css
+ * (blkcg_root) and every disk's root blkg are the same on both sides.  On
+ * v2, a child with the io controller enabled does I/O, which queues its
+ * iostat on the lockless list of pending updates, and is removed before
+ * anything reads it; then the root's io.stat is read.  On v1,
+ * blkio.reset_stats is written in a child and in the root.  Upstream
+ * commit 6da668063279 ("blk-cgroup: fix list corruption from resetting io
+ * stat") made reset_stats stop memset()ing per-cpu iostat that may be
+ * queued on that list.  Every step must succeed, and nothing may show in
+ * the kernel log (list corruption with CONFIG_DEBUG_LIST, WARNING, BUG).
+ *
+ * io binds to v1 only while it has no css on v2 but the root's
+ * (rebind_subsystems() answers EBUSY, which mount_v1() retries), so the
+ * case skips if cgroup v2 uses it, and it enables io in the v2 root's
+ * cgroup.subtree_control only for the time of each v2 half.  It returns to v2 once the v1 hierarchy
+ * is unmounted with no cgroup left but its root (cgroup_kill_sb()) and that
+ * root is released, asynchronously: blkio's hierarchy id in /proc/cgroups
+ * goes back to 0.  All mounts are in a mount namespace of the case's own.
+ */
+#define ROUND_TRIPS	4
+/* Bound on each wait for the io controller to move to the other side */
+#define REBIND_MS	10000
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Whether the space-separated list in @dir/@name holds @word */
+static int list_has(const char *dir, const char *name, const char *word)
+{
+	char buf[4096], *tok, *save = NULL;
+
+	if (read_file(dir, name, buf, sizeof(buf)) < 0)
+		return 0;
+	for (tok = strtok_r(buf, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save))
+		if (!strcmp(tok, word))
+			return 1;
+	return 0;
+}
+
+/* The value of @key= on the "MAJ:MIN ..." line of @dir/io.stat, or -1 */
+static long long io_stat(const char *dir, unsigned int maj, unsigned int min,
+			 const char *key)
+{
+	char buf[16384], *line, *tok, *save = NULL, *tsave;
+	size_t klen = strlen(key);
+	unsigned int ma, mi;
+	int n;
+
+	if (read_file(dir, "io.stat", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%u:%u%n", &ma, &mi, &n) != 2 ||
+		    ma != maj || mi != min)
+			continue;
+		tsave = NULL;
+		for (tok = strtok_r(line + n, " ", &tsave); tok;
+		     tok = strtok_r(NULL, " ", &tsave))
+			if (!strncmp(tok, key, klen) && tok[klen] == '=')
+				return strtoll(tok + klen + 1, NULL, 10);
+	}
+	return -1;
+}
+
+/* Whether the io controller is on cgroup v2, whose root is @v2 */
+static int io_on_v2(const char *v2)
+{
+	int hier, num;
+
+	return !blkio_row(&hier, &num) && !hier &&
+	       list_has(v2, "cgroup.controllers", "io");
+}
+
+/* Wait, up to @ms, until the io controller is on cgroup v2 */
+static int wait_io_on_v2(const char *v2, int ms)
+{
+	int waited;
+
+	for (waited = 0; waited < ms; waited += 10) {
+		if (io_on_v2(v2))
+			return 0;
+		sleep_ms(10);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Whether this task is in the root cgroup of cgroup v2 */
+static int in_v2_root(void)
+{
+	char line[PATH_MAX + 64];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	int ret = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "0::", 3)) {
+			ret = !strcmp(line + 3, "/\n");
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+FIXTURE(blkio_rebind) {
+	char v2[PATH_MAX];	/* the root of cgroup v2 */
+	char v2mnt[64];		/* our own cgroup2 mount, if there was none */
+	char mnt[64];		/* where v1 blkio is mounted, a round at a time */
+	char child[96];
+	char v2child[PATH_MAX + 16];
+	int io_added;
+	int loop, idx;
+	unsigned int maj, min;
+	int mounted, base;
+	int ready;
+};
+
+/*
+ * Leave the io controller on cgroup v2, as found: 0, or -ETIMEDOUT if it
+ * does not get back there.  Also after a failure or a skip in setup,
+ * whose teardown the harness skips.
+ */
+static int blkio_rebind_cleanup(FIXTURE_DATA(blkio_rebind) * self)
+{
+	int ret = 0;
+
+	if (self->loop >= 0)
+		loop_del(self->loop, self->idx);
+	self->loop = -1;
+	if (self->child[0])
+		rmdir(self->child);
+	self->child[0] = '\0';
+	if (self->v2child[0])
+		rmdir(self->v2child);
+	self->v2child[0] = '\0';
+	if (self->io_added)
+		write_file(self->v2, "cgroup.subtree_control", "-io");
+	self->io_added = 0;
+	if (self->mounted) {
+		wait_v1_cgroups(self->base, REBIND_MS);
+		umount(self->mnt);
+		ret = wait_io_on_v2(self->v2, REBIND_MS);
+	}
+	self->mounted = 0;
+	if (self->mnt[0])
+		rmdir(self->mnt);
+	self->mnt[0] = '\0';
+	if (self->v2mnt[0]) {
+		umount(self->v2mnt);
+		rmdir(self->v2mnt);
+	}
+	self->v2mnt[0] = '\0';
+	return ret;
+}
+
+/*
+ * A private mount namespace, the root of cgroup v2 (mounted there if it
+ * is not mounted), and why the case cannot run without disturbing the
+ * host, or NULL if it can.
+ */
+static const char *blkio_rebind_prepare(FIXTURE_DATA(blkio_rebind) * self)
+{
+	static char why[1024];
+	int v1_blkio = 0, hier, num;
+	struct mntent *m;
+	FILE *f;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return "cannot make a private mount namespace";
+	f = setmntent("/proc/self/mounts", "re");
+	if (!f)
+		return "cannot read /proc/self/mounts";
+	while ((m = getmntent(f))) {
+		if (!self->v2[0] && !strcmp(m->mnt_type, "cgroup2"))
+			snprintf(self->v2, sizeof(self->v2), "%s", m->mnt_dir);
+		if (!strcmp(m->mnt_type, "cgroup") && hasmntopt(m, "blkio"))
+			v1_blkio = 1;
+	}
+	endmntent(f);
+	if (v1_blkio)
+		return "cgroup v1 blkio is mounted: the host uses it";
+	if (!self->v2[0]) {
+		snprintf(self->v2mnt, sizeof(self->v2mnt),
+			 "/tmp/blkio-v2.XXXXXX");
+		if (!mkdtemp(self->v2mnt)) {
+			self->v2mnt[0] = '\0';
+			return "cannot make a mount point for cgroup2";
+		}
+		if (mount("none", self->v2mnt, "cgroup2", 0, NULL)) {
+			rmdir(self->v2mnt);
+			self->v2mnt[0] = '\0';
+			return "cannot mount cgroup2";
+		}
+		snprintf(self->v2, sizeof(self->v2), "%s", self->v2mnt);
+	}
+	if (blkio_row(&hier, &num))
+		return "no blkio controller in /proc/cgroups";
+	/* The hierarchy of an earlier case may still be going away */
+	if (hier && wait_io_on_v2(self->v2, REBIND_MS)) {
+		snprintf(why, sizeof(why),
+			 "blkio stays on cgroup v1 hierarchy %d", hier);
+		return why;
+	}
+	if (!list_has(self->v2, "cgroup.controllers", "io"))
+		return "the io controller is not available on cgroup v2";
+	/*
+	 * A cgroup can enable only what its parent enables: if the root does
+	 * not enable io, no cgroup does and io has no css but the root's.
+	 */
+	if (list_has(self->v2, "cgroup.subtree_control", "io")) {
+		snprintf(why, sizeof(why),
+			 "io is enabled in %.900s/cgroup.subtree_control: cgroup v2 uses it",
+			 self->v2);
+		return why;
+	}
+	if (!in_v2_root())
+		return "not in the root cgroup of cgroup v2";
+	return NULL;
+}
+
+FIXTURE_SETUP(blkio_rebind)
+{
+	const char *why;
+	int ret;
+
+	self->loop = -1;
+	self->mounted = 0;
+	self->ready = 0;
+	self->v2[0] = '\0';
+	self->v2mnt[0] = '\0';
+	self->mnt[0] = '\0';
+	self->child[0] = '\0';
+	self->v2child[0] = '\0';
+	self->io_added = 0;
+	if (access("/dev/loop-control", W_OK))
+		SKIP(return, "no /dev/loop-control (CONFIG_BLK_DEV_LOOP)");
+	why = blkio_rebind_prepare(self);
+	if (why) {
+		blkio_rebind_cleanup(self);
+		SKIP(return, "%s", why);
+	}
+	snprintf(self->mnt, sizeof(self->mnt), "/tmp/blkio-rebind.XXXXXX");
+	if (!mkdtemp(self->mnt)) {
+		ret = -errno;
+		self->mnt[0] = '\0';
+		blkio_rebind_cleanup(self);
+		ASSERT_EQ(0, ret) TH_LOG("mkdtemp: %s", strerror(-ret));
+	}
+	self->ready = 1;
+}
+
+FIXTURE_TEARDOWN(blkio_rebind)
+{
+	int ret = blkio_rebind_cleanup(self);
+
+	EXPECT_EQ(0, ret) TH_LOG("the io controller is not back on cgroup v2");
+}
+
+/*
+ * On cgroup v2: I/O from a child with io enabled and from the root; the
+ * child goes (loop device first: its workers hold the child, see
+ * loop_del()) before anything reads its iostat, io is disabled again, and
+ * the root's io.stat counts all of the I/O.
+ */
+static int rebind_v2_io(struct __test_metadata *_metadata,
+			FIXTURE_DATA(blkio_rebind) * self, int round)
+{
+	long long rb = -1, wb = -1;
+	int ret;
+
+	ret = io_on_v2(self->v2);
+	EXPECT_EQ(1, ret) TH_LOG("round %d: io is not on cgroup v2", round);
+	if (ret != 1)
+		return -1;
+	ret = write_file(self->v2, "cgroup.subtree_control", "+io");
+	EXPECT_EQ(0, ret) TH_LOG("round %d: enabling io in %s: %s", round,
+				 self->v2, strerror(-ret));
+	if (ret)
+		return -1;
+	self->io_added = 1;
+	snprintf(self->v2child, sizeof(self->v2child), "%s/kst-rebind",
+		 self->v2);
+	ret = mkdir(self->v2child, 0755) ? -errno : 0;
+	EXPECT_EQ(0, ret) TH_LOG("round %d: mkdir %s: %s", round,
+				 self->v2child, strerror(-ret));
+	if (ret) {
+		self->v2child[0] = '\0';
+		return -1;
+	}
+	self->loop = loop_new(&self->idx, &self->maj, &self->min);
+	EXPECT_LE(0, self->loop) TH_LOG("round %d: no loop device", round);
+	if (self->loop < 0)
+		return -1;
+	ret = io_in_cgroup(self->v2child, self->maj, self->min, 1);
+	EXPECT_EQ(0, ret) TH_LOG("round %d: I/O from %s to %u:%u failed",
+				 round, self->v2child, self->maj, self->min);
+	if (!ret) {
+		ret = io_in_cgroup(NULL, self->maj, self->min, 1);
+		EXPECT_EQ(0, ret)
+			TH_LOG("round %d: I/O from the v2 root to %u:%u failed",
+			       round, self->maj, self->min);
+	}
+	if (!ret) {
+		/* The root's io.stat: the disk's own counters, both tasks */
+		wb = io_stat(self->v2, self->maj, self->min, "wbytes");
+		rb = io_stat(self->v2, self->maj, self->min, "rbytes");
+		EXPECT_LE(2 * IO_BYTES, wb)
+			TH_LOG("round %d: %s/io.stat: %u:%u wbytes=%lld",
+			       round, self->v2, self->maj, self->min, wb);
+		EXPECT_LE(2 * IO_BYTES, rb)
+			TH_LOG("round %d: %s/io.stat: %u:%u rbytes=%lld",
+			       round, self->v2, self->maj, self->min, rb);
+		if (wb < 2 * IO_BYTES || rb < 2 * IO_BYTES)
+			ret = -1;
+	}
+	loop_del(self->loop, self->idx);
+	self->loop = -1;
+	if (rmdir(self->v2child)) {
+		ret = -errno;
+		EXPECT_EQ(0, ret) TH_LOG("round %d: rmdir %s: %s", round,
+					 self->v2child, strerror(-ret));
+		return -1;
+	}
+	self->v2child[0] = '\0';
+	if (write_file(self->v2, "cgroup.subtree_control", "-io")) {
+		EXPECT_EQ(0, 1) TH_LOG("round %d: disabling io in %s", round,
+				       self->v2);
+		return -1;
+	}
+	self->io_added = 0;
+	return ret ? -1 : 0;
+}
+
+/*
+ * Bind io to a new v1 blkio hierarchy: 0, or 1 if the first round finds
+ * no cgroup v1 blkio with blk-throttle, else -1.
+ */
+static int rebind_to_v1(struct __test_metadata *_metadata,
+			FIXTURE_DATA(blkio_rebind) * self, int round)
+{
+	char path[PATH_MAX];
+	int ret = mount_v1(self->mnt);
+
+	if (!round && (ret == -ENOENT || ret == -ENODEV || ret == -EINVAL ||
+		       ret == -EPERM))
+		return 1;
+	EXPECT_EQ(0, ret) TH_LOG("round %d: mounting cgroup v1 blkio: %s",
+				 round, strerror(-ret));
+	if (ret)
+		return -1;
+	self->mounted = 1;
+	self->base = v1_blkio_cgroups();
+	EXPECT_LE(1, self->base)
+		TH_LOG("round %d: blkio is not on the v1 hierarchy", round);
+	if (self->base < 1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", self->mnt, throttle_stats[0]);
+	if (!round && access(path, F_OK))
+		return 1;
+	return 0;
+}
+
+/*
+ * On cgroup v1: I/O from a child, counted by blk-throttle (which
+ * count_some_io() checks), reset_stats in the child and in the root, and
+ * then the child's counters read zero.
+ */
+static int rebind_v1_io(struct __test_metadata *_metadata,
+			FIXTURE_DATA(blkio_rebind) * self, int round)
+{
+	long long v;
+	int i, ret;
+
+	snprintf(self->child, sizeof(self->child), "%s/kst-rebind", self->mnt);
+	ret = mkdir(self->child, 0755) ? -errno : 0;
+	EXPECT_EQ(0, ret) TH_LOG("round %d: mkdir %s: %s", round, self->child,
+				 strerror(-ret));
+	if (ret) {
+		self->child[0] = '\0';
+		return -1;
+	}
+	self->loop = loop_new(&self->idx, &self->maj, &self->min);
+	EXPECT_LE(0, self->loop) TH_LOG("round %d: no loop device", round);
+	if (self->loop < 0)
+		return -1;
+	ret = count_some_io(_metadata, self->child, self->mnt, self->maj,
+			    self->min);
+	EXPECT_EQ(0, ret) TH_LOG("round %d: the child's I/O was not counted",
+				 round);
+	if (ret)
+		return -1;
+	ret = write_file(self->child, "blkio.reset_stats", "1");
+	EXPECT_EQ(0, ret) TH_LOG("round %d: child blkio.reset_stats: %s",
+				 round, strerror(-ret));
+	if (ret)
+		return -1;
+	ret = write_file(self->mnt, "blkio.reset_stats", "1");
+	EXPECT_EQ(0, ret) TH_LOG("round %d: root blkio.reset_stats: %s",
+				 round, strerror(-ret));
+	if (ret)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		v = rwstat(self->child, throttle_stats[i], self->maj, self->min,
+			   "Total");
+		EXPECT_EQ(0, v) TH_LOG("round %d: child %s: Total %lld after reset",
+				       round, throttle_stats[i], v);
+		if (v)
+			ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * Give io back to cgroup v2: delete the loop device (its workers hold the
+ * child, see loop_del()), remove the child, unmount once it has gone, and
+ * wait for the hierarchy to let go of io.  How long that last wait took,
+ * from the unmount, goes to @ms.
+ */
+static int rebind_to_v2(struct __test_metadata *_metadata,
+			FIXTURE_DATA(blkio_rebind) * self, int round, long *ms)
+{
+	long t;
+	int ret;
+
+	loop_del(self->loop, self->idx);
+	self->loop = -1;
+	ret = rmdir(self->child) ? -errno : 0;
+	EXPECT_EQ(0, ret) TH_LOG("round %d: rmdir %s: %s", round, self->child,
+				 strerror(-ret));
+	if (ret)
+		return -1;
+	self->child[0] = '\0';
+	/* Unmounted with a cgroup left, the hierarchy would stay */
+	ret = wait_v1_cgroups(self->base, REBIND_MS);
+	EXPECT_EQ(0, ret)
+		TH_LOG("round %d: the removed v1 cgroup stays after %d ms",
+		       round, REBIND_MS);
+	if (ret)
+		return -1;
+	t = now_ms();
+	ret = umount(self->mnt) ? -errno : 0;
+	EXPECT_EQ(0, ret) TH_LOG("round %d: umount %s: %s", round, self->mnt,
+				 strerror(-ret));
+	if (ret)
+		return -1;
+	self->mounted = 0;
+	ret = wait_io_on_v2(self->v2, REBIND_MS);
+	*ms = now_ms() - t;
+	EXPECT_EQ(0, ret)
+		TH_LOG("round %d: io is not back on cgroup v2 %d ms after the unmount",
+		       round, REBIND_MS);
+	return ret ? -1 : 0;
+}
+
+/*
+ * ROUND_TRIPS times: I/O and the root's io.stat on v2, mount v1 blkio,
+ * I/O and reset_stats on v1, unmount and wait for io to be back on v2.
+ * Failures are EXPECTs and the case returns: the teardown cleans up.
+ */
+TEST_F_TIMEOUT(blkio_rebind, rebind, 60)
+{
+	long start, to_v1, to_v2;
+	int round, ret;
+
+	/* 5.10's harness runs the test after a skip in setup */
+	if (!self->ready)
+		SKIP(return, "setup skipped");
+	for (round = 0; round < ROUND_TRIPS; round++) {
+		start = now_ms();
+		if (rebind_v2_io(_metadata, self, round))
+			return;
+		to_v1 = now_ms();
+		ret = rebind_to_v1(_metadata, self, round);
+		if (ret > 0)
+			SKIP(return, "no cgroup v1 blkio with blk-throttle");
+		if (ret)
+			return;
+		to_v1 = now_ms() - to_v1;
+		if (rebind_v1_io(_metadata, self, round) ||
+		    rebind_to_v2(_metadata, self, round, &to_v2))
+			return;
+		TH_LOG("round %d: io to v1 in %ld ms, back to v2 in %ld ms, round trip %ld ms",
+		       round, to_v1, to_v2, now_ms() - start);
+	}
 }
 
 TEST_HARNESS_MAIN
