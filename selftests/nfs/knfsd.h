@@ -1,28 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A real knfsd for the NFS selftests, run on this host with the daemons of
- * nfs-utils and rpcbind, and an NFSv4 client mount of it over 127.0.0.1.
+ * A real knfsd for the NFS selftests, run with the daemons of nfs-utils and
+ * rpcbind, and NFSv4 client mounts of it over 127.0.0.1.
  *
+ *   knfsd_isolate()   private mount and network namespaces, and a guardian
  *   knfsd_start()     rpcbind, nfsdcld, rpc.mountd, then rpc.nfsd (NFSv4 only)
  *   knfsd_export()    a fresh tmpfs, exported to 127.0.0.1 only
- *   knfsd_end_grace() end the NFSv4 grace period at once
- *   knfsd_mount()     mount the export with mount(2), no mount.nfs
- *   knfsd_stop()      undo all of it, also after a failed start
+ *   knfsd_end_grace() end the NFSv4 grace period
+ *   knfsd_mount()     mount the export with mount(2), soft, within a deadline
+ *   knfsd_umount()    unmount, within a deadline
+ *   knfsd_stop()      stop knfsd and the daemons, restore fs.leases-enable
  *
- * A missing program, or a knfsd that is already running here, is a missing
- * prerequisite (KSFT_SKIP); anything else that goes wrong is a failure.
+ * Isolation: knfsd, its daemons, its export table, /var/lib/nfs, /run, the
+ * nfsd and rpc_pipefs mounts and the NFS mounts all live in a mount and a
+ * network namespace of the test's own, which vanish with it.  Where
+ * /var/lib/nfs is missing, our tmpfs goes on /var/lib, so that nothing is
+ * created on the host.  The only global setting a test changes is
+ * fs.leases-enable.  knfsd_isolate() splits the test in two: the worker
+ * runs the tests; the guardian, the process the test runner started,
+ * waits for it.  However the worker ends (exit, SIGKILL, its deadline), the
+ * guardian kills what it left running, unmounts its NFS mounts, stops its
+ * knfsd and restores fs.leases-enable.  On SIGTERM, SIGINT or SIGHUP the
+ * guardian kills the worker and does the same.  If the guardian itself is
+ * SIGKILLed, the worker still restores fs.leases-enable in knfsd_stop().
  *
- * No test may wait out a grace period.  Ending it early needs client
- * recovery tracking: nfsdcld (through rpc_pipefs) where the kernel has no
- * legacy tracking, as in current mainline, or the legacy recovery
- * directory, which older kernels use when nfsdcld does not answer.
+ * Every wait is bounded, by its own limit and by the worker's deadline,
+ * KNFSD_RUN_MS after knfsd_isolate().  Every call on an NFS mount runs in
+ * a child with a deadline (knfsd_child()), on a soft mount; once one is
+ * late (knfsd_late), the server is taken as not answering.
  *
- * NFSv2 and v3 stay off: they would start lockd, whose own grace period
- * (it has no early end) holds back every NFSv4 LOCK with NFS4ERR_GRACE.
+ * A missing program or kernel feature is a missing prerequisite
+ * (KSFT_SKIP); anything else that goes wrong is a failure.
  *
- * The daemons run in the foreground as children of the test, so that their
- * pids are known; their output goes to a log that is printed on failure.
- * A daemon that the host runs already is used as it is, and left running.
+ * Ending the grace period early needs client recovery tracking, and in a
+ * network namespace other than the host's only nfsdcld can provide it (the
+ * legacy and usermode-helper tracking refuse one).  knfsd waits only about
+ * 1 s for nfsdcld to open the pipe it makes as it starts, so knfsd_start()
+ * starts rpc.nfsd only once nfsdcld watches for that pipe.  Should knfsd
+ * still start without tracking, knfsd_end_grace() waits out the grace
+ * period, cut to 10 s.  NFSv2 and v3 stay off: they would start lockd,
+ * whose own grace period holds back every NFSv4 LOCK with NFS4ERR_GRACE.
  */
 #ifndef KNFSD_H
 #define KNFSD_H
@@ -34,7 +51,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,11 +61,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include "kselftest.h"
@@ -64,64 +85,99 @@
 #define KNFSD_PIPEFS		KNFSD_VAR "/rpc_pipefs"
 #define KNFSD_PROC		"/proc/fs/nfsd"
 #define KNFSD_LEASES		"/proc/sys/fs/leases-enable"
+/* On our tmpfs on /run: the log, the exports and the NFS mount points */
+#define KNFSD_DIR		"/run/knfsd"
 #define KNFSD_ADDR		"127.0.0.1"
-#define KNFSD_RPC_PIPEFS_MAGIC	0x67596969
+/* Soft: an RPC to a dead server fails after about 15 s */
+#define KNFSD_MOUNT_OPTS	"soft,timeo=50,retrans=1"
 
-/* Time limits, in ms */
+/*
+ * Time limits, in ms.  The guardian ends at most RUN + OVERRUN + KILL +
+ * 3 * STEP + 2 * KILL (CLEANUP) = 160 + 20 + 3 + 30 = 213 s after
+ * knfsd_isolate(), within the settings timeout of 270 s.
+ */
+#define KNFSD_RUN_MS		160000	/* the worker's deadline */
+#define KNFSD_OVERRUN_MS	20000	/* its kills and reaps after that */
+#define KNFSD_CLEANUP_MS	30000	/* the guardian's, after the worker */
+#define KNFSD_STEP_MS		8000	/* one step of it */
 #define KNFSD_DAEMON_MS		10000	/* a daemon is up */
-#define KNFSD_NFSD_MS		60000	/* rpc.nfsd: tracking may wait 30 s */
-#define KNFSD_TOOL_MS		20000	/* exportfs and such */
-#define KNFSD_STOP_MS		10000
+#define KNFSD_NFSD_MS		60000	/* rpc.nfsd */
+#define KNFSD_TOOL_MS		20000	/* exportfs, mount, umount */
+#define KNFSD_GRACE_MS		20000	/* the grace period ends */
+#define KNFSD_STOP_MS		10000	/* a daemon ends after SIGTERM */
+#define KNFSD_KILL_MS		3000	/* a process ends after SIGKILL */
 
 struct knfsd {
 	/* Set before knfsd_start() */
 	bool no_delegations;	/* every lock and open then goes on the wire */
 
-	char dir[64];		/* our scratch dir: the log, the export */
-	char log[96];
-	char export[96];
-	char client[128];	/* what exportfs calls our export */
-	pid_t rpcbind, nfsdcld, mountd;	/* 0: not ours (or not running) */
-	bool nfsd_mounted, pipefs_mounted, export_mounted;
-	bool started, exported;
+	char export[64];
+	char client[96];	/* what exportfs calls our export */
+	pid_t rpcbind, nfsdcld, mountd;
+	bool started;
 	int fsid;
-	char leases;		/* leases-enable before we changed it, or 0 */
 };
+
+static long long knfsd_end;	/* CLOCK_MONOTONIC, ms: our deadline */
+static bool knfsd_late;		/* a knfsd_child() missed its deadline */
+static bool knfsd_grouped;	/* in a knfsd_child(): it leads our group */
+static char knfsd_leases[8];	/* fs.leases-enable as we found it */
+static pid_t knfsd_worker;	/* in the guardian, until it is reaped */
+
+static long long knfsd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* ms, or what is left to our deadline if that is less */
+static int knfsd_left(int ms)
+{
+	long long left = knfsd_end - knfsd_now();
+
+	return left < 0 ? 0 : left < ms ? left : ms;
+}
 
 /* Bounded polling, for states that raise no event we could wait on. */
 static bool knfsd_poll(bool (*ready)(void *), void *arg, int ms)
 {
 	const struct timespec step = { 0, 10 * 1000 * 1000 };
-	int waited;
+	long long end = knfsd_now() + knfsd_left(ms);
 
-	for (waited = 0; waited < ms; waited += 10) {
-		if (ready(arg))
-			return true;
+	while (!ready(arg)) {
+		if (knfsd_now() >= end)
+			return false;
 		nanosleep(&step, NULL);
 	}
-	return ready(arg);
+	return true;
 }
 
-/* Wait for a child to exit, for at most ms; its status, or -1. */
-static int knfsd_wait_pid(pid_t pid, int ms)
+/* Has the child ended within ms?  It is left to be reaped. */
+static bool knfsd_exited(pid_t pid, int ms)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	int status;
+	long long end = knfsd_now() + ms;
+	int ret;
 
 	pfd.fd = syscall(__NR_pidfd_open, pid, 0);
-	if (pfd.fd >= 0) {
-		poll(&pfd, 1, ms);
-		close(pfd.fd);
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		return -1;
-	}
-	/* No pidfd_open (before v5.3): poll. */
-	for (; ms > 0; ms -= 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return status;
-		usleep(10000);
-	}
+	if (pfd.fd < 0)
+		return false;
+	do
+		ret = poll(&pfd, 1, end > knfsd_now() ? end - knfsd_now() : 0);
+	while (ret < 0 && errno == EINTR);
+	close(pfd.fd);
+	return ret > 0;
+}
+
+/* Reap a child that ends within ms; its status, or -1. */
+static int knfsd_wait_pid(pid_t pid, int ms)
+{
+	int status;
+
+	if (knfsd_exited(pid, ms) && waitpid(pid, &status, 0) == pid)
+		return status;
 	return -1;
 }
 
@@ -130,85 +186,52 @@ static void knfsd_kill(pid_t *pid)
 	if (*pid <= 0)
 		return;
 	kill(*pid, SIGTERM);
-	if (knfsd_wait_pid(*pid, KNFSD_STOP_MS) == -1) {
+	if (knfsd_wait_pid(*pid, knfsd_left(KNFSD_STOP_MS)) == -1) {
 		kill(*pid, SIGKILL);
-		knfsd_wait_pid(*pid, KNFSD_STOP_MS);
+		knfsd_wait_pid(*pid, KNFSD_KILL_MS);
 	}
 	*pid = 0;
 }
 
-static bool knfsd_have(const char *prog)
+/*
+ * Run fn(arg) in a child, for at most ms; false if it fails or is late.
+ * The child leads a process group, so that a late one goes with all its
+ * own children; in it, knfsd_child() nests without a group of its own.
+ */
+static bool knfsd_child(int ms, const char *what, bool (*fn)(void *), void *arg)
 {
-	static const char * const dirs[] = {
-		"/usr/sbin", "/sbin", "/usr/bin", "/bin",
-	};
-	char path[PATH_MAX];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
-		if (access(path, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
-static void knfsd_print_log(struct knfsd *k)
-{
-	char line[512];
-	FILE *f;
-
-	f = fopen(k->log, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		ksft_print_msg("knfsd log: %s", line);
-	fclose(f);
-}
-
-/* Start argv with its output appended to our log; its pid, or -1. */
-static pid_t knfsd_spawn(struct knfsd *k, char *const argv[])
-{
+	bool grouped = knfsd_grouped;
+	int status;
 	pid_t pid;
-	int fd;
 
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
-	if (pid == 0) {
-		fd = open(k->log, O_WRONLY | O_APPEND | O_CREAT, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execvp(argv[0], argv);
-		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (pid < 0)
+	if (pid < 0) {
 		ksft_print_msg("fork: %s\n", strerror(errno));
-	return pid;
-}
-
-/* Run argv to its end, within ms; true if it exited with status 0. */
-static bool knfsd_run(struct knfsd *k, int ms, char *const argv[])
-{
-	pid_t pid = knfsd_spawn(k, argv);
-	int status;
-
-	if (pid < 0)
 		return false;
-	status = knfsd_wait_pid(pid, ms);
+	}
+	if (pid == 0) {
+		if (!grouped)
+			setpgid(0, 0);
+		knfsd_grouped = true;
+		status = fn(arg) ? 0 : knfsd_late ? 2 : 1;
+		fflush(stdout);
+		_exit(status);
+	}
+	if (!grouped)
+		setpgid(pid, pid);
+	status = knfsd_wait_pid(pid, knfsd_left(ms));
 	if (status == -1) {
-		ksft_print_msg("%s did not finish within %d ms\n", argv[0], ms);
-		knfsd_kill(&pid);
+		ksft_print_msg("%s did not finish in time\n", what);
+		knfsd_late = true;
+		kill(grouped ? pid : -pid, SIGKILL);
+		knfsd_wait_pid(pid, KNFSD_KILL_MS);
 		return false;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		ksft_print_msg("%s failed (status 0x%x)\n", argv[0], status);
-		return false;
-	}
-	return true;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		knfsd_late = true;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static int knfsd_write(const char *path, const char *val)
@@ -250,8 +273,314 @@ static int knfsd_threads(void)
 	return atoi(buf);
 }
 
-struct knfsd_fd_wait {
+static void knfsd_guardian_signal(int sig)
+{
+	if (knfsd_worker > 0)
+		kill(knfsd_worker, SIGKILL);
+}
+
+/* SIGKILL and reap our children (the worker's orphans), for at most ms. */
+static void knfsd_kill_children(int ms)
+{
+	long long end = knfsd_now() + ms;
+	char path[64], buf[512], *p;
+	struct dirent *de;
+	bool found;
 	pid_t pid;
+	DIR *d;
+
+	do {
+		found = false;
+		d = opendir("/proc");
+		while (d && (de = readdir(d))) {
+			pid = atoi(de->d_name);
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			if (pid <= 0 || knfsd_read(path, buf, sizeof(buf)))
+				continue;
+			p = strrchr(buf, ')');
+			if (!p || atoi(p + 4) != getpid())
+				continue;
+			found = true;
+			kill(pid, SIGKILL);
+			knfsd_wait_pid(pid, end > knfsd_now() ? end - knfsd_now() : 0);
+		}
+		if (d)
+			closedir(d);
+	} while (found && knfsd_now() < end);
+}
+
+/* Lazily unmount the NFS mounts under dir ("KNFSD_DIR/"): only ours. */
+static bool knfsd_detach(void *dir_slash)
+{
+	char line[512], dir[PATH_MAX], type[32];
+	FILE *f;
+
+	f = fopen("/proc/self/mounts", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %4095s %31s", dir, type) == 2 &&
+		    (!strcmp(type, "nfs4") || !strcmp(type, "nfs")) &&
+		    !strncmp(dir, dir_slash, strlen(dir_slash)))
+			umount2(dir, MNT_DETACH);
+	fclose(f);
+	return true;
+}
+
+/* Stop our knfsd, also a half-started one (listeners, no threads). */
+static bool knfsd_threads_0(void *threads)
+{
+	return !knfsd_write(threads, "0");
+}
+
+/*
+ * Undo whatever the worker left, once it has ended.  The unmounts (which
+ * may send DESTROY_SESSION) and the write to threads (which waits for the
+ * nfsd threads) run in children with deadlines.
+ */
+static void knfsd_guardian_cleanup(void)
+{
+	knfsd_end = knfsd_now() + KNFSD_CLEANUP_MS;
+	knfsd_kill_children(KNFSD_STEP_MS);
+	knfsd_child(KNFSD_STEP_MS, "unmounting", knfsd_detach, KNFSD_DIR "/");
+	knfsd_child(KNFSD_STEP_MS, "stopping knfsd", knfsd_threads_0, KNFSD_PROC "/threads");
+	if (knfsd_write(KNFSD_LEASES, knfsd_leases))
+		ksft_print_msg("cannot restore %s\n", KNFSD_LEASES);
+}
+
+static bool knfsd_have(const char *prog)
+{
+	static const char * const dirs[] = {
+		"/usr/sbin", "/sbin", "/usr/bin", "/bin",
+	};
+	char path[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], prog);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A fresh tmpfs on dir; where dir is missing, on its parent (which it then
+ * hides in our mount namespace), with dir made in it.
+ */
+static int knfsd_tmpfs(const char *dir)
+{
+	char on[32];
+
+	snprintf(on, sizeof(on), "%s", dir);
+	if (access(dir, F_OK))
+		*strrchr(on, '/') = '\0';
+	if (mount("tmpfs", on, "tmpfs", 0, "mode=0755") ||
+	    (strcmp(on, dir) && mkdir(dir, 0755))) {
+		ksft_print_msg("tmpfs on %s: %s\n", on, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int knfsd_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, ret = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (ret)
+		ksft_print_msg("cannot bring lo up: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Mount our own nfsd and rpc_pipefs, both per network namespace. */
+static int knfsd_mount_fs(void)
+{
+	static const char * const dirs[] = {
+		KNFSD_DIR, KNFSD_PIPEFS, KNFSD_VAR "/nfsdcld", "/run/rpcbind",
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (mkdir(dirs[i], 0755)) {
+			ksft_print_msg("mkdir %s: %s\n", dirs[i], strerror(errno));
+			return -1;
+		}
+	}
+	/* It loads nfsd.ko if need be; /proc/fs/nfsd is always there. */
+	if (mount("nfsd", KNFSD_PROC, "nfsd", 0, NULL)) {
+		err = errno;
+		ksft_print_msg("mount nfsd: %s\n", strerror(err));
+		return err == ENODEV ? KSFT_SKIP : -1;
+	}
+	if (mount("rpc_pipefs", KNFSD_PIPEFS, "rpc_pipefs", 0, NULL)) {
+		ksft_print_msg("mount rpc_pipefs: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Enter private mount and network namespaces, with our own tmpfs on
+ * /var/lib/nfs and /run and our own nfsd and rpc_pipefs, and split in
+ * two.  Returns in the worker, which runs the tests: 0; or, before the
+ * split, KSFT_SKIP or -1.  The guardian does not return: it waits for the
+ * worker, cleans up after it and exits with its status.
+ */
+static int knfsd_isolate(void)
+{
+	static const char * const progs[] = {
+		"rpcbind", "nfsdcld", "rpc.mountd", "rpc.nfsd", "exportfs",
+	};
+	const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa = { .sa_handler = knfsd_guardian_signal };
+	sigset_t block, old;
+	unsigned int i;
+	int status, err;
+	pid_t pid;
+
+	knfsd_end = knfsd_now() + KNFSD_RUN_MS;
+	for (i = 0; i < ARRAY_SIZE(progs); i++) {
+		if (!knfsd_have(progs[i])) {
+			ksft_print_msg("%s is not installed (nfs-kernel-server, rpcbind)\n",
+				       progs[i]);
+			return KSFT_SKIP;
+		}
+	}
+	if (knfsd_read(KNFSD_LEASES, knfsd_leases, sizeof(knfsd_leases))) {
+		ksft_print_msg("no %s: a kernel without sysctl support\n", KNFSD_LEASES);
+		return KSFT_SKIP;
+	}
+	err = syscall(__NR_pidfd_open, getpid(), 0);
+	if (err < 0) {
+		ksft_print_msg("pidfd_open: %s (since v5.3)\n", strerror(errno));
+		return KSFT_SKIP;
+	}
+	close(err);
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET)) {
+		err = errno;
+		ksft_print_msg("unshare: %s\n", strerror(err));
+		return err == EINVAL ? KSFT_SKIP : -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		ksft_print_msg("making / private: %s\n", strerror(errno));
+		return -1;
+	}
+	if (knfsd_tmpfs(KNFSD_VAR) || knfsd_tmpfs("/run") || knfsd_lo_up())
+		return -1;
+	err = knfsd_mount_fs();
+	if (err)
+		return err;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1)) {
+		ksft_print_msg("PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
+		return -1;
+	}
+
+	/* No signal between the fork and knfsd_worker, nor after the reap */
+	sigemptyset(&block);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
+		sigaddset(&block, sigs[i]);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &block, &old);
+	fflush(stdout);
+	pid = fork();
+	if (pid <= 0) {
+		if (pid < 0)
+			ksft_print_msg("fork: %s\n", strerror(errno));
+		sa.sa_handler = SIG_DFL;
+		for (i = 0; i < ARRAY_SIZE(sigs); i++)
+			sigaction(sigs[i], &sa, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return pid;
+	}
+	knfsd_worker = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	ksft_print_msg("knfsd worker: pid %d\n", pid);
+	fflush(stdout);
+	if (!knfsd_exited(pid, knfsd_end + KNFSD_OVERRUN_MS - knfsd_now())) {
+		ksft_print_msg("the worker is past its deadline: killing it\n");
+		kill(pid, SIGKILL);
+	}
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	knfsd_worker = 0;
+	status = knfsd_wait_pid(pid, KNFSD_KILL_MS);
+	knfsd_guardian_cleanup();
+	if (status == -1 || WIFSIGNALED(status)) {
+		ksft_print_msg("the worker was killed (status 0x%x)\n", status);
+		exit(KSFT_FAIL);
+	}
+	exit(WEXITSTATUS(status));
+}
+
+static void knfsd_print_log(void)
+{
+	char line[512];
+	FILE *f;
+
+	f = fopen(KNFSD_DIR "/log", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		ksft_print_msg("knfsd log: %s", line);
+	fclose(f);
+}
+
+/* Start argv with its output appended to our log; its pid, or -1. */
+static pid_t knfsd_spawn(char *const argv[])
+{
+	pid_t pid;
+	int fd;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		fd = open(KNFSD_DIR "/log", O_WRONLY | O_APPEND | O_CREAT, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		ksft_print_msg("fork: %s\n", strerror(errno));
+	return pid;
+}
+
+/* Run argv to its end, within ms; true if it exited with status 0. */
+static bool knfsd_run(int ms, char *const argv[])
+{
+	pid_t pid = knfsd_spawn(argv);
+	int status;
+
+	if (pid < 0)
+		return false;
+	status = knfsd_wait_pid(pid, knfsd_left(ms));
+	if (status == -1) {
+		ksft_print_msg("%s did not finish in time\n", argv[0]);
+		knfsd_kill(&pid);
+		return false;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		ksft_print_msg("%s failed (status 0x%x)\n", argv[0], status);
+		return false;
+	}
+	return true;
+}
+
+struct knfsd_fd_wait {
+	pid_t *pid;		/* set to 0 if it dies */
 	const char *suffix;	/* how the path of one of its fds must end */
 };
 
@@ -265,11 +594,11 @@ static bool knfsd_fd_open_or_dead(void *arg)
 	ssize_t n;
 	DIR *d;
 
-	if (waitpid(w->pid, NULL, WNOHANG) == w->pid) {
-		w->pid = 0;
+	if (waitpid(*w->pid, NULL, WNOHANG) == *w->pid) {
+		*w->pid = 0;
 		return true;
 	}
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", w->pid);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", *w->pid);
 	d = opendir(dir);
 	if (!d)
 		return false;
@@ -309,196 +638,79 @@ static bool knfsd_not_root_or_dead(void *arg)
 	return done;
 }
 
-/* Does a process of this name run already: the host's own daemon? */
-static bool knfsd_daemon_running(const char *name)
+/* Start pid's daemon and wait until it has an fd on a path ending so. */
+static bool knfsd_daemon(pid_t *pid, char *const argv[], const char *suffix)
 {
-	char path[64], comm[32];
-	struct dirent *de;
-	bool found = false;
-	DIR *d;
+	struct knfsd_fd_wait up = { pid, suffix };
 
-	d = opendir("/proc");
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (knfsd_read(path, comm, sizeof(comm)))
-			continue;
-		comm[strcspn(comm, "\n")] = '\0';
-		found = !strcmp(comm, name);
-	}
-	closedir(d);
-	return found;
+	*pid = knfsd_spawn(argv);
+	if (*pid > 0 && knfsd_poll(knfsd_fd_open_or_dead, &up, KNFSD_DAEMON_MS) && *pid)
+		return true;
+	ksft_print_msg("%s did not come up\n", argv[0]);
+	return false;
 }
 
-static bool knfsd_is_fs(const char *path, long magic)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == magic;
-}
-
+/*
+ * In the worker.  The export, its tmpfs and the mounts of nfsd and
+ * rpc_pipefs go with the namespaces.
+ */
 static void knfsd_stop(struct knfsd *k)
 {
-	char *const unexport[] = { "exportfs", "-u", k->client, NULL };
 	static char *const nfsd0[] = { "rpc.nfsd", "0", NULL };
-	char val[2] = { k->leases, '\0' };
 
-	if (k->exported)
-		knfsd_run(k, KNFSD_TOOL_MS, unexport);
-	k->exported = false;
-	if (k->started || knfsd_threads())
-		knfsd_run(k, KNFSD_NFSD_MS, nfsd0);
+	if (k->started)
+		knfsd_run(KNFSD_NFSD_MS, nfsd0);
 	k->started = false;
 	knfsd_kill(&k->mountd);
 	knfsd_kill(&k->nfsdcld);
 	knfsd_kill(&k->rpcbind);
-	if (k->export_mounted && umount(k->export))
-		ksft_print_msg("umount %s: %s\n", k->export, strerror(errno));
-	k->export_mounted = false;
-	if (k->pipefs_mounted)
-		umount(KNFSD_PIPEFS);
-	k->pipefs_mounted = false;
-	if (k->nfsd_mounted)
-		umount(KNFSD_PROC);
-	k->nfsd_mounted = false;
-	if (k->leases)
-		knfsd_write(KNFSD_LEASES, val);
-	k->leases = 0;
-	if (k->dir[0]) {
-		rmdir(k->export);
-		unlink(k->log);
-		rmdir(k->dir);
-		k->dir[0] = '\0';
-	}
+	if (k->no_delegations && knfsd_write(KNFSD_LEASES, knfsd_leases))
+		ksft_print_msg("cannot restore %s\n", KNFSD_LEASES);
 }
 
-/* 0, KSFT_SKIP for a missing prerequisite, or -1 (after knfsd_stop()). */
+/* In the worker: 0 or -1. */
 static int knfsd_start(struct knfsd *k)
 {
-	static const char * const progs[] = {
-		"rpcbind", "nfsdcld", "rpc.mountd", "rpc.nfsd", "exportfs",
-	};
-	static const char * const dirs[] = {
-		KNFSD_VAR, KNFSD_PIPEFS, KNFSD_VAR "/nfsdcld",
-		KNFSD_VAR "/v4recovery", "/run/rpcbind",
-	};
 	static char *const rpcbind[] = { "rpcbind", "-f", NULL };
 	static char *const nfsdcld[] = { "nfsdcld", "-F", NULL };
 	static char *const mountd[] = { "rpc.mountd", "-F", NULL };
 	/* nfs-utils leaves NFSv2 off, and rejects -N 2 where the kernel has none */
 	static char *const nfsd[] = { "rpc.nfsd", "-N", "3", "4", NULL };
-	struct knfsd_fd_wait mountd_up;
-	char buf[16], vers[64];
-	unsigned int i;
-	int fd;
-
-	for (i = 0; i < ARRAY_SIZE(progs); i++) {
-		if (!knfsd_have(progs[i])) {
-			ksft_print_msg("%s is not installed (nfs-kernel-server, rpcbind)\n",
-				       progs[i]);
-			return KSFT_SKIP;
-		}
-	}
-	if (access("/proc/fs/nfsd", F_OK) && access("/proc/fs", F_OK) == 0) {
-		ksft_print_msg("no /proc/fs/nfsd: a kernel without CONFIG_NFSD\n");
-		return KSFT_SKIP;
-	}
-	if (knfsd_threads() > 0) {
-		ksft_print_msg("knfsd is already running here; these tests need their own\n");
-		return KSFT_SKIP;
-	}
-
-	strcpy(k->dir, "/tmp/knfsd.XXXXXX");
-	if (!mkdtemp(k->dir)) {
-		ksft_print_msg("mkdtemp: %s\n", strerror(errno));
-		k->dir[0] = '\0';
-		return -1;
-	}
-	snprintf(k->log, sizeof(k->log), "%s/log", k->dir);
-	snprintf(k->export, sizeof(k->export), "%s/export", k->dir);
-	fd = open(k->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0)
-		close(fd);
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (mkdir(dirs[i], 0755) && errno != EEXIST) {
-			ksft_print_msg("mkdir %s: %s\n", dirs[i], strerror(errno));
-			goto fail;
-		}
-	}
+	char vers[64];
+	int fd, ret;
 
 	/* exportfs reads the export table before it writes it. */
 	fd = open(KNFSD_VAR "/etab", O_WRONLY | O_CREAT, 0644);
-	if (fd < 0) {
-		ksft_print_msg("cannot create %s/etab: %s\n", KNFSD_VAR, strerror(errno));
-		goto fail;
-	}
-	close(fd);
-
-	if (access(KNFSD_PROC "/threads", F_OK)) {
-		if (mount("nfsd", KNFSD_PROC, "nfsd", 0, NULL)) {
-			ksft_print_msg("mount nfsd on %s: %s\n", KNFSD_PROC, strerror(errno));
-			goto fail;
-		}
-		k->nfsd_mounted = true;
-	}
-	if (!knfsd_is_fs(KNFSD_PIPEFS, KNFSD_RPC_PIPEFS_MAGIC)) {
-		if (mount("rpc_pipefs", KNFSD_PIPEFS, "rpc_pipefs", 0, NULL)) {
-			ksft_print_msg("mount rpc_pipefs: %s\n", strerror(errno));
-			goto fail;
-		}
-		k->pipefs_mounted = true;
-	}
+	if (fd >= 0)
+		close(fd);
 	/*
 	 * The client keeps opens and locks to itself while it holds a
 	 * delegation.  knfsd hands none out when leases are off.
 	 */
-	if (k->no_delegations) {
-		if (knfsd_read(KNFSD_LEASES, buf, sizeof(buf))) {
-			ksft_print_msg("no %s: a kernel without sysctl support\n", KNFSD_LEASES);
-			goto fail;
-		}
-		if (knfsd_write(KNFSD_LEASES, "0")) {
-			ksft_print_msg("cannot turn off leases: %s\n", strerror(errno));
-			goto fail;
-		}
-		k->leases = buf[0];
+	ret = k->no_delegations ? knfsd_write(KNFSD_LEASES, "0") : 0;
+	if (ret) {
+		ksft_print_msg("cannot turn off leases: %s\n", strerror(-ret));
+		return -1;
 	}
 
-	/* A host's own daemons are used as they are, and left running. */
-	if (!knfsd_daemon_running("rpcbind")) {
-		k->rpcbind = knfsd_spawn(k, rpcbind);
-		if (k->rpcbind < 0 ||
-		    !knfsd_poll(knfsd_not_root_or_dead, &k->rpcbind, KNFSD_DAEMON_MS) ||
-		    !k->rpcbind) {
-			ksft_print_msg("rpcbind did not come up\n");
-			goto fail;
-		}
+	k->rpcbind = knfsd_spawn(rpcbind);
+	if (k->rpcbind < 0 ||
+	    !knfsd_poll(knfsd_not_root_or_dead, &k->rpcbind, KNFSD_DAEMON_MS) ||
+	    !k->rpcbind) {
+		ksft_print_msg("rpcbind did not come up\n");
+		goto fail;
 	}
-	/* nfsdcld waits for its pipe, which knfsd creates as it starts. */
-	if (!knfsd_daemon_running("nfsdcld")) {
-		k->nfsdcld = knfsd_spawn(k, nfsdcld);
-		if (k->nfsdcld < 0)
-			goto fail;
-	}
-	if (!knfsd_daemon_running("rpc.mountd")) {
-		k->mountd = knfsd_spawn(k, mountd);
-		mountd_up.pid = k->mountd;
-		/* /proc/net is /proc/<pid>/net */
-		mountd_up.suffix = "/net/rpc/nfsd.export/channel";
-		if (k->mountd < 0 ||
-		    !knfsd_poll(knfsd_fd_open_or_dead, &mountd_up, KNFSD_DAEMON_MS) ||
-		    !mountd_up.pid) {
-			ksft_print_msg("rpc.mountd did not come up\n");
-			goto fail;
-		}
-	}
+	/*
+	 * nfsdcld opens its database, then watches (inotify) for the pipe
+	 * knfsd makes as it starts; /proc/net is /proc/<pid>/net.
+	 */
+	if (!knfsd_daemon(&k->nfsdcld, nfsdcld, "anon_inode:inotify") ||
+	    !knfsd_daemon(&k->mountd, mountd, "/net/rpc/nfsd.export/channel"))
+		goto fail;
 	/* Caps the grace period in case it cannot be ended early. */
 	knfsd_write(KNFSD_PROC "/nfsv4gracetime", "10");
 	k->started = true;
-	if (!knfsd_run(k, KNFSD_NFSD_MS, nfsd) || knfsd_threads() <= 0) {
+	if (!knfsd_run(KNFSD_NFSD_MS, nfsd) || knfsd_threads() <= 0) {
 		ksft_print_msg("rpc.nfsd did not start knfsd\n");
 		goto fail;
 	}
@@ -507,14 +719,14 @@ static int knfsd_start(struct knfsd *k)
 		ksft_print_msg("knfsd serves more than NFSv4: %s\n", vers);
 		goto fail;
 	}
-	if (k->nfsdcld > 0 && waitpid(k->nfsdcld, NULL, WNOHANG) == k->nfsdcld) {
+	if (waitpid(k->nfsdcld, NULL, WNOHANG) == k->nfsdcld) {
 		k->nfsdcld = 0;
 		ksft_print_msg("nfsdcld died\n");
 		goto fail;
 	}
 	return 0;
 fail:
-	knfsd_print_log(k);
+	knfsd_print_log();
 	knfsd_stop(k);
 	return -1;
 }
@@ -525,25 +737,20 @@ static int knfsd_export(struct knfsd *k)
 	char opts[160];
 	char *const exportfs[] = { "exportfs", "-i", "-o", opts, k->client, NULL };
 
-	if (mkdir(k->export, 0755) && errno != EEXIST) {
-		ksft_print_msg("mkdir %s: %s\n", k->export, strerror(errno));
+	snprintf(k->export, sizeof(k->export), "%s/export%d", KNFSD_DIR, ++k->fsid);
+	if (mkdir(k->export, 0755) ||
+	    mount("tmpfs", k->export, "tmpfs", 0, "mode=1777,size=16m")) {
+		ksft_print_msg("tmpfs on %s: %s\n", k->export, strerror(errno));
 		return -1;
 	}
-	if (mount("tmpfs", k->export, "tmpfs", 0, "mode=1777,size=16m")) {
-		ksft_print_msg("mount tmpfs on %s: %s\n", k->export, strerror(errno));
-		return -1;
-	}
-	k->export_mounted = true;
 	/* tmpfs has no UUID for knfsd to name it by. */
-	k->fsid++;
 	snprintf(opts, sizeof(opts),
 		 "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=%d", k->fsid);
 	snprintf(k->client, sizeof(k->client), "%s:%s", KNFSD_ADDR, k->export);
-	if (!knfsd_run(k, KNFSD_TOOL_MS, exportfs)) {
-		knfsd_print_log(k);
+	if (!knfsd_run(KNFSD_TOOL_MS, exportfs)) {
+		knfsd_print_log();
 		return -1;
 	}
-	k->exported = true;
 	return 0;
 }
 
@@ -555,43 +762,77 @@ static bool knfsd_grace_ended(void *unused)
 }
 
 /*
- * End the grace period, so that OPEN works at once.  0 or -1.  knfsd skips
- * it by itself when it has no clients to reclaim; otherwise the write asks
- * the laundromat to end it, which it does soon after.
+ * End the grace period, so that OPEN works.  0 or -1.  With nfsdcld and no
+ * client to reclaim, knfsd has skipped it; otherwise the write asks the
+ * laundromat to end it.  The write fails with EBUSY if knfsd has no client
+ * tracking: then the grace period is waited out.
  */
-static int knfsd_end_grace(struct knfsd *k)
+static int knfsd_end_grace(void)
 {
 	int ret;
 
 	if (knfsd_grace_ended(NULL))
 		return 0;
 	ret = knfsd_write(KNFSD_PROC "/v4_end_grace", "Y");
-	if (ret && !knfsd_grace_ended(NULL)) {
-		ksft_print_msg("ending the grace period: %s%s\n", strerror(-ret),
-			       ret == -EBUSY ? " (no client tracking: is nfsdcld up?)" : "");
-		knfsd_print_log(k);
+	if (ret == -EBUSY && !knfsd_grace_ended(NULL)) {
+		ksft_print_msg("knfsd has no client tracking: waiting out the grace period\n");
+		knfsd_print_log();
+	} else if (ret && !knfsd_grace_ended(NULL)) {
+		ksft_print_msg("ending the grace period: %s\n", strerror(-ret));
 		return -1;
 	}
-	if (!knfsd_poll(knfsd_grace_ended, NULL, KNFSD_DAEMON_MS)) {
+	if (!knfsd_poll(knfsd_grace_ended, NULL, KNFSD_GRACE_MS)) {
 		ksft_print_msg("the grace period has not ended\n");
 		return -1;
 	}
 	return 0;
 }
 
+struct knfsd_mount_args {
+	const char *src, *dir, *opts;
+	int flags;
+};
+
+static bool knfsd_do_mount(void *arg)
+{
+	struct knfsd_mount_args *m = arg;
+
+	if (m->src && mount(m->src, m->dir, "nfs4", 0, m->opts) == 0)
+		return true;
+	if (!m->src && umount2(m->dir, m->flags) == 0)
+		return true;
+	ksft_print_msg("%s %s: %s\n", m->src ? "mount" : "umount", m->dir, strerror(errno));
+	return false;
+}
+
 /*
- * Mount the export on dir with NFSv4 and the given options, e.g.
- * "vers=4.0" or "vers=4.2,nosharecache".  0, or -errno.
+ * Mount the export on dir, under KNFSD_DIR, with NFSv4, soft, and the
+ * given options, e.g. "vers=4.0" or "vers=4.2,nosharecache".  0 or -1.
  */
 static int knfsd_mount(struct knfsd *k, const char *dir, const char *opts)
 {
-	char src[128], all[256];
+	char all[256];
+	struct knfsd_mount_args m = { k->client, dir, all, 0 };
 
-	snprintf(src, sizeof(src), "%s:%s", KNFSD_ADDR, k->export);
-	snprintf(all, sizeof(all), "addr=%s,clientaddr=%s,%s", KNFSD_ADDR, KNFSD_ADDR, opts);
-	if (mount(src, dir, "nfs4", 0, all))
-		return -errno;
-	return 0;
+	snprintf(all, sizeof(all), "addr=%s,clientaddr=%s,%s,%s",
+		 KNFSD_ADDR, KNFSD_ADDR, KNFSD_MOUNT_OPTS, opts);
+	return knfsd_child(KNFSD_TOOL_MS, "mount", knfsd_do_mount, &m) ? 0 : -1;
+}
+
+/*
+ * Unmount dir; 0 or -1.  If that fails, unmount it lazily, unless the
+ * server is not answering: the guardian does it then.
+ */
+static int knfsd_umount(const char *dir)
+{
+	struct knfsd_mount_args m = { NULL, dir, NULL, 0 };
+
+	if (knfsd_child(KNFSD_TOOL_MS, "umount", knfsd_do_mount, &m))
+		return 0;
+	m.flags = MNT_DETACH;
+	if (!knfsd_late)
+		knfsd_child(KNFSD_TOOL_MS, "umount -l", knfsd_do_mount, &m);
+	return -1;
 }
 
 /*

@@ -10,6 +10,10 @@
  * test them from a child ("B") either through the same mount or through a
  * second mount of the same export made with nosharecache.  knfsd hands out
  * no delegations here, so every lock goes to the server.
+ *
+ * Each test case runs in a child with a deadline, on soft mounts, so that
+ * a server that stops answering fails the case instead of hanging the run;
+ * the cases after it then fail at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +29,13 @@
 
 #include "knfsd.h"
 
-#define CHILD_MS	30000
+/*
+ * A case takes a second or two.  On a soft mount, an RPC to a server that
+ * does not answer fails after about 15 s; the first case that is late
+ * marks the server as not answering, and the cases after it fail at once.
+ */
+#define CHILD_MS	20000	/* B */
+#define CASE_MS		40000	/* A, with all its B */
 
 struct variant {
 	const char *vers;
@@ -41,7 +51,7 @@ struct ctx {
 	const struct variant *v;
 	char same[64];		/* the mount A locks through */
 	char other[64];		/* the same export, nosharecache */
-	pid_t a;		/* this process */
+	pid_t a;		/* the process that runs the test case */
 };
 
 struct range {
@@ -103,39 +113,34 @@ static const struct range none = { F_UNLCK, 0, 0 };
 /* What process B does, through a path; returns true for as expected. */
 typedef bool (*step_fn)(int fd, const struct ctx *c);
 
-/* Open path in a child process and run fn there, within a time limit. */
+struct b_args {
+	const char *path;
+	step_fn fn;
+	const struct ctx *c;
+};
+
+static bool b_main(void *arg)
+{
+	struct b_args *b = arg;
+	bool ok;
+	int fd;
+
+	fd = open(b->path, O_RDWR);
+	if (fd < 0) {
+		ksft_print_msg("B: open %s: %s\n", b->path, strerror(errno));
+		return false;
+	}
+	ok = b->fn(fd, b->c);
+	close(fd);
+	return ok;
+}
+
+/* Open path in a child process B and run fn there, within a time limit. */
 static bool as_b(const char *path, step_fn fn, const struct ctx *c)
 {
-	pid_t pid;
-	int status, fd;
+	struct b_args b = { path, fn, c };
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		ksft_print_msg("fork: %s\n", strerror(errno));
-		return false;
-	}
-	if (pid == 0) {
-		bool ok;
-
-		fd = open(path, O_RDWR);
-		if (fd < 0) {
-			ksft_print_msg("B: open %s: %s\n", path, strerror(errno));
-			_exit(2);
-		}
-		ok = fn(fd, c);
-		close(fd);
-		fflush(stdout);
-		_exit(ok ? 0 : 1);
-	}
-	status = knfsd_wait_pid(pid, CHILD_MS);
-	if (status == -1) {
-		ksft_print_msg("B did not finish within %d ms\n", CHILD_MS);
-		kill(pid, SIGKILL);
-		knfsd_wait_pid(pid, CHILD_MS);
-		return false;
-	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return knfsd_child(CHILD_MS, "B", b_main, &b);
 }
 
 static bool a_setlk(int fd, short type, off_t start, off_t len)
@@ -325,62 +330,69 @@ static const struct {
 #define NR_TESTS	ARRAY_SIZE(tests)
 #define NR_VARIANTS	ARRAY_SIZE(variants)
 
-/* Run a test on a fresh file named after it, created through the first mount. */
-static bool run_test(const struct ctx *c, const char *name, test_fn fn)
+struct a_args {
+	struct ctx *c;
+	unsigned int test;
+};
+
+/*
+ * Process A: run a test on a fresh file named after it, created through
+ * the first mount.
+ */
+static bool a_main(void *arg)
 {
+	struct a_args *a = arg;
+	const char *name = tests[a->test].name;
 	char same[128], other[128];
 	bool ok;
 	int fd;
 
-	snprintf(same, sizeof(same), "%s/%s", c->same, name);
-	snprintf(other, sizeof(other), "%s/%s", c->other, name);
+	a->c->a = getpid();
+	snprintf(same, sizeof(same), "%s/%s", a->c->same, name);
+	snprintf(other, sizeof(other), "%s/%s", a->c->other, name);
 	fd = open(same, O_RDWR | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0) {
 		ksft_print_msg("A: open %s: %s\n", same, strerror(errno));
 		return false;
 	}
-	ok = fn(c, fd, same, other);
+	ok = tests[a->test].fn(a->c, fd, same, other);
 	close(fd);
 	return ok;
 }
 
-static void unmount(const char *dir)
-{
-	if (umount(dir) && errno != EINVAL)
-		ksft_print_msg("umount %s: %s\n", dir, strerror(errno));
-	rmdir(dir);
-}
-
 static void run_variant(struct knfsd *k, const struct variant *v)
 {
-	struct ctx c = { .v = v, .a = getpid() };
+	struct ctx c = { .v = v };
+	struct a_args a = { &c, 0 };
 	char opts[64];
-	unsigned int i;
-	int ret = 0;
+	bool ok;
 
-	strcpy(c.same, "/tmp/nfs_lock_a.XXXXXX");
-	strcpy(c.other, "/tmp/nfs_lock_b.XXXXXX");
-	if (!mkdtemp(c.same) || !mkdtemp(c.other)) {
-		ret = -errno;
-	} else {
-		snprintf(opts, sizeof(opts), "vers=%s", v->vers);
-		ret = knfsd_mount(k, c.same, opts);
-		if (!ret) {
-			snprintf(opts, sizeof(opts), "vers=%s,nosharecache", v->vers);
-			ret = knfsd_mount(k, c.other, opts);
-		}
+	/* Under KNFSD_DIR, where the guardian looks for our NFS mounts */
+	snprintf(c.same, sizeof(c.same), "%s/nfsv%s_a", KNFSD_DIR, v->vers);
+	snprintf(c.other, sizeof(c.other), "%s/nfsv%s_b", KNFSD_DIR, v->vers);
+	snprintf(opts, sizeof(opts), "vers=%s", v->vers);
+	ok = !knfsd_late && !mkdir(c.same, 0755) && !mkdir(c.other, 0755) &&
+	     !knfsd_mount(k, c.same, opts);
+	if (ok) {
+		snprintf(opts, sizeof(opts), "vers=%s,nosharecache", v->vers);
+		ok = !knfsd_mount(k, c.other, opts);
+		if (!ok)
+			knfsd_umount(c.same);
 	}
-	if (ret)
-		ksft_print_msg("mounting the export with NFSv%s: %s\n", v->vers, strerror(-ret));
-	for (i = 0; i < NR_TESTS; i++) {
-		if (ret)
-			ksft_test_result_fail("nfsv%s_%s\n", v->vers, tests[i].name);
-		else
-			ksft_test_result(run_test(&c, tests[i].name, tests[i].fn),
-					 "nfsv%s_%s\n", v->vers, tests[i].name);
+	if (!ok)
+		ksft_print_msg("could not mount the export with NFSv%s%s\n", v->vers,
+			       knfsd_late ? ": the server is not answering" : "");
+	for (a.test = 0; a.test < NR_TESTS; a.test++) {
+		if (ok && knfsd_late)
+			ksft_print_msg("the server is not answering: not run\n");
+		ksft_test_result(ok && !knfsd_late && knfsd_child(CASE_MS, "test case", a_main, &a),
+				 "nfsv%s_%s\n", v->vers, tests[a.test].name);
+		fflush(stdout);
 	}
-	unmount(c.other);
-	unmount(c.same);
+	if (ok && !knfsd_late) {
+		knfsd_umount(c.other);
+		knfsd_umount(c.same);
+	}
 }
 
 int main(void)
@@ -392,11 +404,13 @@ int main(void)
 	ksft_print_header();
 	if (geteuid())
 		ksft_exit_skip("needs root\n");
-	ret = knfsd_start(&k);
+	ret = knfsd_isolate();
+	if (!ret)
+		ret = knfsd_start(&k);
 	if (ret == KSFT_SKIP)
 		ksft_exit_skip("no knfsd to test against\n");
 	ksft_set_plan(NR_TESTS * NR_VARIANTS);
-	if (ret || knfsd_export(&k) || knfsd_end_grace(&k)) {
+	if (ret || knfsd_export(&k) || knfsd_end_grace()) {
 		knfsd_stop(&k);
 		ksft_exit_fail_msg("could not set up knfsd\n");
 	}
