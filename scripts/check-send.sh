@@ -217,7 +217,7 @@ for p in $(sub_postings); do
 			awk -v l="$(head -1 "$nt")" 'on && $0 == l { f = 1 } /^---$/ { on = 1 } END { exit !f }' "$m" &&
 				ok "$mn: its notes (${nt#$TOP/}) below the ---" || nok "$mn: ${nt#$TOP/} is not below its ---"
 		fi
-		ign=UNKNOWN_COMMIT_ID
+		ign=UNKNOWN_COMMIT_ID$(maintained_ign "$f" "$base")
 		if [ "$kind" = stable ]; then
 			ign=$ign,GIT_COMMIT_ID
 			sha=$(sed -nE 's/^commit ([0-9a-f]{40}) upstream\.$/\1/p' "$f")

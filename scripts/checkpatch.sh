@@ -8,6 +8,9 @@
 #                       history, so no upstream id can be found in them.
 #   GIT_COMMIT_ID       only in a stable backport, for the mandated
 #                       "commit <full sha> upstream." first line.
+#   FILE_PATH_CHANGES   only in a patch whose every added file is in a
+#                       directory MAINTAINERS already lists (lib.sh's
+#                       maintained_ign): there is nothing to update.
 # Usage: checkpatch.sh [PATCH...]   (default: every patch of both series)
 . "$(dirname "$0")/lib.sh"
 need perl
@@ -27,6 +30,7 @@ for p in "$@"; do
 	p=$(realpath "$p")
 	ign=MISSING_SIGN_OFF,UNKNOWN_COMMIT_ID
 	grep -qE '^commit [0-9a-f]{40} upstream\.$' "$p" && ign=$ign,GIT_COMMIT_ID
+	ign=$ign$(maintained_ign "$p" "$(basename "$(dirname "$p")")")
 	ok=$okdir/$( (cat "$p"; echo "$tool $ign") | sha256sum | cut -c1-32)
 	[ ! -f "$ok" ] || continue
 	if ! out=$(cd "$repo" && ./scripts/checkpatch.pl --strict --no-summary --quiet \

@@ -42,6 +42,24 @@ series_files() {
 	done <"$sd/series"
 }
 
+# maintained_ign PATCH BASE: ",FILE_PATH_CHANGES" when every file PATCH adds
+# lies in a directory that a MAINTAINERS "F:" line names as such (not only
+# an umbrella such as tools/testing/selftests/), in the base or added by a
+# patch of its series; else nothing.  checkpatch asks
+# "does MAINTAINERS need updating?" of any added file; for a new file in a
+# maintained selftest directory the answer is no.
+maintained_ign() {
+	local added f d covered=1
+	added=$(awk '/^diff --git /{ f = $4; sub(/^b\//, "", f) } /^new file mode/{ print f }' "$1")
+	[ -n "$added" ] || return 0
+	d=$( { grep -h '^F:' "$(base_repo "$2")/MAINTAINERS"; cat $(series_files "$2") | sed -n 's/^+F:/F:/p'; } |
+		awk '{ print $2 }' | grep '/$' | sort -u)
+	for f in $added; do
+		grep -qxF "${f%/*}/" <<<"$d" || covered=0
+	done
+	[ $covered = 0 ] || echo ",FILE_PATH_CHANGES"
+}
+
 # Stage timing: appended to $STAGE_LOG when set.  With $STAGE_LAST (the
 # stage log of the last such run on this machine), each stage first prints
 # its time then and the projected time left: the last run's times of every

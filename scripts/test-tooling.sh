@@ -50,6 +50,15 @@ if [ "${1:-}" = verdict ]; then
 	[ $fail = 0 ]; exit
 fi
 
+# 0. checkpatch's FILE_PATH_CHANGES is ignored only for added files in a
+# directory MAINTAINERS lists (lib.sh maintained_ign).
+printf 'diff --git a/%s b/%s\nnew file mode 100644\n' tools/testing/selftests/nfs/x.c tools/testing/selftests/nfs/x.c >"$tmp/maint.ok.patch"
+printf 'diff --git a/%s b/%s\nnew file mode 100644\n' tools/testing/selftests/kseries-none/x.c tools/testing/selftests/kseries-none/x.c >"$tmp/maint.new.patch"
+check "an added file in a maintained selftest dir: FILE_PATH_CHANGES ignored" \
+	test "$(maintained_ign "$tmp/maint.ok.patch" mainline)" = ,FILE_PATH_CHANGES
+check "an added file in a directory no F: line names: FILE_PATH_CHANGES kept" \
+	test -z "$(maintained_ign "$tmp/maint.new.patch" mainline)"
+
 # 1. A download that fails, through the project-local apt configuration.
 expect_error "download failure" "apt-get update of the project-local lists failed" \
 	env KSERIES_CACHE="$tmp/c1" KSERIES_MIRROR=http://127.0.0.1:9 "$S/fetch-bases.sh" 5.10
