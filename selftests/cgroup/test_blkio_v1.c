@@ -544,8 +544,10 @@ TEST_F(blkio_v1, count_after_reset)
  * blkio.reset_stats is written in a child and in the root.  Upstream
  * commit 6da668063279 ("blk-cgroup: fix list corruption from resetting io
  * stat") made reset_stats stop memset()ing per-cpu iostat that may be
- * queued on that list.  Every step must succeed, and nothing may show in
- * the kernel log (list corruption with CONFIG_DEBUG_LIST, WARNING, BUG).
+ * queued on that list.  This is a smoke test of that sequence, not a
+ * reproducer: on neither base is anything reset_stats touches on the list
+ * by then.  Every step must succeed, and nothing may show in the kernel
+ * log (WARNING, BUG, list corruption).
  *
  * io binds to v1 only while it has no css on v2 but the root's
  * (rebind_subsystems() answers EBUSY, which mount_v1() retries), so the
