@@ -158,6 +158,13 @@ use_vm_objdir() {
 kbuild_env() {
 	export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 	export CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+	# Depend mode: a miss compiles once instead of preprocessing twice
+	# (30 fs/nfs objects cold, measured: 22.7 s without ccache, 31.5 s in
+	# ccache's default mode, 24.1 s in depend mode).  What it gives up:
+	# after a config change, objects make recompiles all miss, where the
+	# preprocessor mode could still hit.  CI starts cold, so it wins there.
+	# KSERIES_CCACHE_DEPEND=0 keeps the default mode.
+	if [ "${KSERIES_CCACHE_DEPEND:-1}" = 0 ]; then unset CCACHE_DEPEND; else export CCACHE_DEPEND=1; fi
 }
 
 # checkout_build COMMIT: check out a commit in use_vm_objdir's worktree.
