@@ -7,7 +7,7 @@ S := scripts
 export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
-	debian-delta compile same-code tooling apply export retest reset-tree stages clean \
+	debian-delta compile same-code tooling apply export retest reset-tree stages clean bench \
 	send send-check
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make apply [BASE=..]  apply patches/<base> to a fresh worktree of the base"
 	@echo "make export      re-export patches/ and selftests/ from the patched trees"
 	@echo "make retest T=target [BASE=..]  rebuild one selftest from the patched tree, run it"
+	@echo "make bench       blkio.reset_stats cost before/after the iostat cleanup (after make demo)"
 	@echo "make send [UPSTREAM=/path/to/linux] [POSTINGS=..]  write the mails of each posting to results/outgoing/ (sends nothing)"
 	@echo "make send-check  what CI asserts of 'make send' (throwaway identity, scratch dir)"
 	@echo "KASAN=1 make ...  the same with KASAN kernels (own object and results dirs)"
@@ -75,6 +76,7 @@ reset-tree:
 	@$(S)/reset-tree.sh $(BASE)
 
 stages: ; @$(S)/print-stages.sh
+bench: ; @$(S)/bench-reset-stats.sh
 
 # Writes mails only; git send-email sends them (see README, Submitting).
 send: bases

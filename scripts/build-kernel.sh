@@ -50,11 +50,16 @@ if [ ! -f "$obj/.config" ] && [ -f "$other/.build.stamp" ] && [ -f "$other/arch/
 fi
 mkdir -p "$obj"
 kbuild_env "$src"
-KMAKE=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+KMAKE=(make -s -C "$src" O="$obj" CC="$KCC" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 
 mapfile -t frags < <(vm_fragments "$base")
 configure_kernel "$src" "$obj" "$base/$variant" "${frags[@]}"
 
 log "building $base/$variant kernel"
 "${KMAKE[@]}" bzImage >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log" >&2; die "kernel build failed for $base/$variant (log: $obj/build.log)"; }
+# Every series changes kernel code: the same bzImage as the other variant's
+# means a stale object (a cache hit that should have been a miss).
+if [ -f "$other/arch/x86/boot/bzImage" ] && cmp -s "$other/arch/x86/boot/bzImage" "$obj/arch/x86/boot/bzImage"; then
+	die "$base/$variant bzImage is identical to the $(basename "$(dirname "$other")") one: stale objects in $obj"
+fi
 echo "$built" >"$obj/.build.stamp"

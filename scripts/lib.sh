@@ -150,7 +150,7 @@ use_vm_objdir() {
 		[ -f "$obj/arch/x86/boot/bzImage" ] ||
 		die "the patched $1 kernel in $obj is stale or unfinished: rebuild it (scripts/build-kernel.sh $1 patched)"
 	kbuild_env "$src"
-	K=(make -s -C "$src" O="$obj" CC="ccache gcc" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+	K=(make -s -C "$src" O="$obj" CC="$KCC" HOSTCC="ccache gcc" -j"${JOBS:-3}")
 }
 
 # kbuild_env SRC: ccache settings shared by every build of a base.  ccache
@@ -164,7 +164,14 @@ kbuild_env() {
 	# after a config change, objects make recompiles all miss, where the
 	# preprocessor mode could still hit.  CI starts cold, so it wins there.
 	# KSERIES_CCACHE_DEPEND=0 keeps the default mode.
+	# The one exception is scripts/ccache-gcc's: sources with .incbin.
 	if [ "${KSERIES_CCACHE_DEPEND:-1}" = 0 ]; then unset CCACHE_DEPEND; else export CCACHE_DEPEND=1; fi
+	# The wrapper is run from the cache, so that its path (part of every
+	# object's recorded command line) is the same in every clone.
+	KCC=$CACHE/bin/ccache-gcc
+	cmp -s "$TOP/scripts/ccache-gcc" "$KCC" ||
+		{ mkdir -p "$CACHE/bin" && cp "$TOP/scripts/ccache-gcc" "$KCC.part" && mv "$KCC.part" "$KCC"; } ||
+		die "cannot install $KCC"
 }
 
 # checkout_build COMMIT: check out a commit in use_vm_objdir's worktree.

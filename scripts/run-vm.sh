@@ -9,6 +9,7 @@
 # Whether the run proves anything (2 CPUs, complete TAP, ...) is
 # scripts/verdict.sh's call.
 # Usage: run-vm.sh BZIMAGE INITRAMFS OUTDIR TIMEOUT_S TEST[,TEST...]
+# KSERIES_APPEND: more kernel parameters (the benchmark's clocksource).
 . "$(dirname "$0")/lib.sh"
 kernel=$1 initrd=$2 outd=$3 tmo=$4 tests=$5
 need qemu-system-x86_64 timeout
@@ -23,7 +24,7 @@ rc=0
 timeout -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" -smp cpus=2,sockets=2 -m 1536 \
 	-display none -monitor none -no-reboot -nodefaults \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=0 kseries.tests=$tests $env" \
+	-append "console=ttyS0 ignore_loglevel panic=-1 panic_on_warn=0 kseries.tests=$tests $env${KSERIES_APPEND:+ $KSERIES_APPEND}" \
 	-serial "file:$outd/console.log" -serial "file:$outd/tap.log" \
 	</dev/null >"$outd/qemu.log" 2>&1 || rc=$?
 # The serial ports turn \n into \r\n.
