@@ -26,8 +26,8 @@
  * with a coarse clock (refined-jiffies, in steps of a tick, as in a QEMU
  * TCG guest booted without tsc=reliable) can take 0 ns or a whole tick.
  * The program reports nothing, and fails, if either interval of R rounds
- * (the children's, the baseline's) is under 100 times the clock's
- * resolution (res_ns, or step_ns if more), or if the clocksource changed
+ * (the children's, the baseline's) is under 100 times the smallest step
+ * the clock was seen to take (step_ns), or if the clocksource changed
  * while it timed.
  *
  * Usage: blkio_reset_bench [-c cgroups] [-l devices] [-r rounds] [-v]
@@ -51,13 +51,14 @@
  *   baseline_*           the same for the R rounds in the empty siblings
  *   net_ns_per_blkg      (mean_ns_per_round - baseline_mean_ns_per_round)
  *                        / blkgs, signed: the cost of a blkg in a reset
- *   res_ns               clock_getres(CLOCK_MONOTONIC)
+ *   res_ns               clock_getres(CLOCK_MONOTONIC), for the record:
+ *                        it is the timers' resolution, not the clock's
+ *                        (a tick without high-resolution timers, though
+ *                        the tsc reads in ns; 1 ns with them, though a
+ *                        jiffies clocksource moves by ticks)
  *   step_ns              the smallest step of CLOCK_MONOTONIC seen (which
- *                        includes the cost of reading it); clock_getres()
- *                        says 1 ns once high-resolution timers are on,
- *                        even if the clocksource then falls back to jiffies
- *                        (res_ns and step_ns: the larger of two takes,
- *                        before the rounds and after)
+ *                        includes the cost of reading it), the larger of
+ *                        the values before the rounds and after
  *   clocksource          clocksource0/current_clocksource, or "unknown"
  *   possible_cpus        the CPUs an iostat clear walks, 0: unknown
  *   setup_ms             from the mount to the first round
@@ -621,11 +622,9 @@ static int clock_info(struct clock_info *c)
 static int enough_steps(const struct bench *b, const struct rounds *t,
 			const struct clock_info *c)
 {
-	long long res = c->res_ns > c->step_ns ? c->res_ns : c->step_ns;
-
-	if (t->total >= MIN_STEPS * res)
+	if (t->total >= MIN_STEPS * c->step_ns)
 		return 0;
-	bench_err("not reported: the %d rounds in %s/%s* took %lld ns, less than %d times the clock's resolution (res_ns=%lld step_ns=%lld clocksource=%s); boot with a finer clocksource (tsc=reliable) or raise -r",
+	bench_err("not reported: the %d rounds in %s/%s* took %lld ns, less than %d times the clock's step (res_ns=%lld step_ns=%lld clocksource=%s); boot with a finer clocksource (tsc=reliable) or raise -r",
 		  b->rounds, b->parent, t->kind, t->total, MIN_STEPS,
 		  c->res_ns, c->step_ns, c->source);
 	return -1;
