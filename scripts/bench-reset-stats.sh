@@ -5,7 +5,9 @@
 # tests, so its kernel is the one with the cleanup).  Builds the "before"
 # kernel once, incrementally, in a copy of the patched object dir; boots
 # each kernel once with selftests/cgroup/blkio_reset_bench (its defaults: 2,000 rounds, enough even when the clock moves by ticks)
-# and tsc=reliable (without it a TCG guest's clock moves in jiffies);
+# and tsc=reliable (keeps a calibrated TSC as the clocksource; when
+# calibration fails, as it sometimes does under TCG, the clock moves in
+# 4 ms ticks, which the 2,000 rounds allow for);
 # prints both result lines and the ratios.  A benchmark, not a check:
 # 'make check' does not run it.  Needs the patched kernel and the
 # selftests built ('make demo').
