@@ -20,6 +20,9 @@ mkdir -p "$scratch"
 # A full checkout of a kernel costs a minute and 1.5 GB each on a cold run.
 sed -n 's|^diff --git a/\([^ ]*\) b/\([^ ]*\)$|/\1\n/\2|p' $(series_files "$base") | sort -u >"$tmp/paths"
 [ -s "$tmp/paths" ] || die "the $base series touches no files"
+# The kernel's .gitattributes picks git's C diff driver for *.[ch]: without
+# it a hunk after a label ("fail:") gets another header than in a real tree.
+! git -C "$repo" cat-file -e "$tag:.gitattributes" 2>/dev/null || echo /.gitattributes >>"$tmp/paths"
 for w in am quilt qi; do
 	if [ -d "$scratch/$w" ] && [ "$(git -C "$scratch/$w" config --worktree core.sparseCheckout 2>/dev/null)" != true ]; then
 		git -C "$repo" worktree remove --force "$scratch/$w" || die "cannot remove the full worktree $scratch/$w"

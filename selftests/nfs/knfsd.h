@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A real knfsd for the NFS selftests, run with the daemons of nfs-utils and
- * rpcbind, and NFSv4 client mounts of it over 127.0.0.1.
+ * rpcbind, and NFSv4 client mounts of it over 127.0.0.1 (or another of the
+ * host's addresses).
  *
  *   knfsd_isolate()   private mount and network namespaces, and a guardian
  *   knfsd_start()     rpcbind, nfsdcld, rpc.mountd, then rpc.nfsd (NFSv4 only)
- *   knfsd_export()    a fresh tmpfs, exported to 127.0.0.1 only
+ *   knfsd_export()    a fresh tmpfs, exported to 127.0.0.1 only, or k->clients
  *   knfsd_end_grace() end the NFSv4 grace period
  *   knfsd_mount()     mount the export with mount(2), soft, within a deadline
+ *   knfsd_mount_via() the same through another of the host's addresses
  *   knfsd_umount()    unmount, within a deadline
  *   knfsd_stop()      stop knfsd and the daemons, restore fs.leases-enable
  *
@@ -16,13 +18,15 @@
  * network namespace of the test's own, which vanish with it.  Where
  * /var/lib/nfs is missing, our tmpfs goes on /var/lib, so that nothing is
  * created on the host.  The only global setting a test changes is
- * fs.leases-enable.  knfsd_isolate() splits the test in two: the worker
- * runs the tests; the guardian, the process the test runner started,
- * waits for it.  However the worker ends (exit, SIGKILL, its deadline), the
- * guardian kills what it left running, unmounts its NFS mounts, stops its
- * knfsd and restores fs.leases-enable.  On SIGTERM, SIGINT or SIGHUP the
- * guardian kills the worker and does the same.  If the guardian itself is
- * SIGKILLed, the worker still restores fs.leases-enable in knfsd_stop().
+ * fs.leases-enable (and what a test's knfsd_cleanup_hook undoes).
+ * knfsd_isolate() splits the test in two: the worker runs the tests; the
+ * guardian, the process the test runner started, waits for it.  However
+ * the worker ends (exit, SIGKILL, its deadline), the guardian kills what
+ * it left running, unmounts its NFS mounts, stops its knfsd, restores
+ * fs.leases-enable and runs the test's knfsd_cleanup_hook.
+ * On SIGTERM, SIGINT or SIGHUP the guardian kills the worker and does the
+ * same.  If the guardian itself is SIGKILLed, the worker still restores
+ * fs.leases-enable in knfsd_stop().
  *
  * Every wait is bounded, by its own limit and by the worker's deadline,
  * KNFSD_RUN_MS after knfsd_isolate().  Every call on an NFS mount runs in
@@ -110,6 +114,7 @@
 struct knfsd {
 	/* Set before knfsd_start() */
 	bool no_delegations;	/* every lock and open then goes on the wire */
+	const char *clients;	/* exportfs's client; NULL: KNFSD_ADDR */
 
 	char export[64];
 	char client[96];	/* what exportfs calls our export */
@@ -123,6 +128,8 @@ static bool knfsd_late;		/* a knfsd_child() missed its deadline */
 static bool knfsd_grouped;	/* in a knfsd_child(): it leads our group */
 static char knfsd_leases[8];	/* fs.leases-enable as we found it */
 static pid_t knfsd_worker;	/* in the guardian, until it is reaped */
+/* A test's own cleanup of global state, also run by the guardian */
+static void (*knfsd_cleanup_hook)(void);
 
 static long long knfsd_now(void)
 {
@@ -346,6 +353,8 @@ static void knfsd_guardian_cleanup(void)
 	knfsd_child(KNFSD_STEP_MS, "stopping knfsd", knfsd_threads_0, KNFSD_PROC "/threads");
 	if (knfsd_write(KNFSD_LEASES, knfsd_leases))
 		ksft_print_msg("cannot restore %s\n", KNFSD_LEASES);
+	if (knfsd_cleanup_hook)
+		knfsd_cleanup_hook();
 }
 
 static bool knfsd_have(const char *prog)
@@ -731,7 +740,7 @@ fail:
 	return -1;
 }
 
-/* Export a fresh tmpfs to 127.0.0.1; its path is k->export. 0 or -1. */
+/* Export a fresh tmpfs to k->clients; its path is k->export.  0 or -1. */
 static int knfsd_export(struct knfsd *k)
 {
 	char opts[160];
@@ -746,7 +755,8 @@ static int knfsd_export(struct knfsd *k)
 	/* tmpfs has no UUID for knfsd to name it by. */
 	snprintf(opts, sizeof(opts),
 		 "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=%d", k->fsid);
-	snprintf(k->client, sizeof(k->client), "%s:%s", KNFSD_ADDR, k->export);
+	snprintf(k->client, sizeof(k->client), "%s:%s",
+		 k->clients ? k->clients : KNFSD_ADDR, k->export);
 	if (!knfsd_run(KNFSD_TOOL_MS, exportfs)) {
 		knfsd_print_log();
 		return -1;
@@ -806,17 +816,28 @@ static bool knfsd_do_mount(void *arg)
 }
 
 /*
- * Mount the export on dir, under KNFSD_DIR, with NFSv4, soft, and the
- * given options, e.g. "vers=4.0" or "vers=4.2,nosharecache".  0 or -1.
+ * Mount the export on dir, under KNFSD_DIR, through the host's address
+ * addr (IPv4, or IPv6 without brackets), with NFSv4, soft, and the given
+ * options, e.g. "vers=4.0" or "vers=4.2,nosharecache".  0 or -1.
  */
+static int knfsd_mount_via(struct knfsd *k, const char *addr, const char *dir,
+			   const char *opts)
+{
+	char src[160], all[256];
+	struct knfsd_mount_args m = { src, dir, all, 0 };
+	bool v6 = strchr(addr, ':');
+
+	snprintf(src, sizeof(src), "%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
+		 k->export);
+	snprintf(all, sizeof(all), "addr=%s,clientaddr=%s,%s,%s",
+		 addr, addr, KNFSD_MOUNT_OPTS, opts);
+	return knfsd_child(KNFSD_TOOL_MS, "mount", knfsd_do_mount, &m) ? 0 : -1;
+}
+
+/* knfsd_mount_via() KNFSD_ADDR */
 static int knfsd_mount(struct knfsd *k, const char *dir, const char *opts)
 {
-	char all[256];
-	struct knfsd_mount_args m = { k->client, dir, all, 0 };
-
-	snprintf(all, sizeof(all), "addr=%s,clientaddr=%s,%s,%s",
-		 KNFSD_ADDR, KNFSD_ADDR, KNFSD_MOUNT_OPTS, opts);
-	return knfsd_child(KNFSD_TOOL_MS, "mount", knfsd_do_mount, &m) ? 0 : -1;
+	return knfsd_mount_via(k, KNFSD_ADDR, dir, opts);
 }
 
 /*
@@ -839,7 +860,7 @@ static int knfsd_umount(const char *dir)
  * The count of calls of an NFS operation (e.g. "OPEN") on the mount at dir,
  * from the per-op statistics of /proc/self/mountstats; -1 if not found.
  */
-static long knfsd_op_count(const char *dir, const char *op)
+static inline long knfsd_op_count(const char *dir, const char *op)
 {
 	char line[512], want[PATH_MAX + 32], name[64];
 	bool in_mount = false;

@@ -106,10 +106,7 @@ static bool in(const char *comm, const char * const *names, unsigned int n)
 /* netns: the inode of nfs_open_lock's network namespace, or 0 */
 static void get_state(struct host_state *s, ino_t netns)
 {
-	/* comm is cut to 15 characters: "127.0.0.1-manager" */
-	static const char * const threads[] = {
-		"nfsd", "NFSv4 callback", "127.0.0.1-manag",
-	};
+	static const char * const threads[] = { "nfsd", "NFSv4 callback" };
 	static const char * const daemons[] = { "rpcbind", "rpc.mountd", "nfsdcld" };
 	char path[64], comm[32];
 	struct dirent *de;
@@ -128,7 +125,13 @@ static void get_state(struct host_state *s, ino_t netns)
 		snprintf(path, sizeof(path), "/proc/%.16s/comm", de->d_name);
 		read_file(path, comm, sizeof(comm));
 		comm[strcspn(comm, "\n")] = '\0';
-		s->threads += in(comm, threads, ARRAY_SIZE(threads));
+		/*
+		 * The state manager, "<address>-manager": /proc shows its full
+		 * name, or where the kernel keeps none its comm, cut to 15
+		 * characters ("127.0.0.1-manag").
+		 */
+		s->threads += in(comm, threads, ARRAY_SIZE(threads)) ||
+			      strstr(comm, "-manag");
 		s->daemons += in(comm, daemons, ARRAY_SIZE(daemons));
 	}
 	if (d)
