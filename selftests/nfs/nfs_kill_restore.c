@@ -126,12 +126,14 @@ static void get_state(struct host_state *s, ino_t netns)
 		read_file(path, comm, sizeof(comm));
 		comm[strcspn(comm, "\n")] = '\0';
 		/*
-		 * The state manager, "<address>-manager": /proc shows its full
-		 * name, or where the kernel keeps none its comm, cut to 15
-		 * characters ("127.0.0.1-manag").
+		 * The state manager of nfs_open_lock's mounts of 127.0.0.1:
+		 * /proc shows its full name "127.0.0.1-manager", or where the
+		 * kernel keeps none its comm "127.0.0.1-manag"; since the comm
+		 * keeps "manager", both start with "~.0.0.1-manager".
 		 */
 		s->threads += in(comm, threads, ARRAY_SIZE(threads)) ||
-			      strstr(comm, "-manag");
+			      !strncmp(comm, "127.0.0.1-manag", 15) ||
+			      !strncmp(comm, "~.0.0.1-manager", 15);
 		s->daemons += in(comm, daemons, ARRAY_SIZE(daemons));
 	}
 	if (d)

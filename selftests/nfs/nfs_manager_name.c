@@ -243,8 +243,13 @@ static bool wait_managers(struct managers *m, int ms)
 		return false;
 	}
 	pipe_fd = pfd.fd;
-	while (!(done = managers_done(m)) && knfsd_now() < end)
-		poll(&pfd, 1, end - knfsd_now() < POLL_MS ? end - knfsd_now() : POLL_MS);
+	while (!(done = managers_done(m))) {
+		long long left = end - knfsd_now();
+
+		if (left <= 0)
+			break;
+		poll(&pfd, 1, left < POLL_MS ? left : POLL_MS);
+	}
 	pipe_fd = -1;
 	close(pfd.fd);
 	return done;
@@ -269,7 +274,7 @@ static int add_lo_addr6(const char *addr)
 	struct {
 		struct nlmsghdr nh;
 		struct nlmsgerr err;
-	} ack;
+	} ack = { 0 };
 	struct rtattr *rta;
 	__u32 flags = IFA_F_NODAD;
 	int fd, ret = -1;
