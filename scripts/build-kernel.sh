@@ -24,7 +24,7 @@ obj=$(build_dir "$base" "$variant")/kernel
 # Nothing to do when this object dir's bzImage was built from this commit
 # with these fragments and this compiler: not even a checkout (a warm
 # 'make check' would otherwise check out and relink both variants).
-built="$commit $(vm_fragments "$base" | xargs cat | sha256sum | cut -c1-16) $(gcc -dumpfullversion)"
+built="$commit $(vm_fragments "$base" | xargs cat | sha256sum | cut -c1-16) $(gcc -dumpfullversion) ${KBUILD_FLAGS[*]}"
 if [ -f "$obj/arch/x86/boot/bzImage" ] && [ "$(cat "$obj/.build.stamp" 2>/dev/null)" = "$built" ]; then
 	log "$base/$variant kernel is up to date (${commit:0:12})"
 	exit 0
@@ -50,7 +50,7 @@ if [ ! -f "$obj/.config" ] && [ -f "$other/.build.stamp" ] && [ -f "$other/arch/
 fi
 mkdir -p "$obj"
 kbuild_env "$src"
-KMAKE=(make -s -C "$src" O="$obj" CC="$KCC" HOSTCC="ccache gcc" -j"${JOBS:-3}")
+KMAKE=(make -s -C "$src" O="$obj" CC="$KCC" HOSTCC="ccache gcc" -j"${JOBS:-3}" "${KBUILD_FLAGS[@]}")
 
 mapfile -t frags < <(vm_fragments "$base")
 configure_kernel "$src" "$obj" "$base/$variant" "${frags[@]}"

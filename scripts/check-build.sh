@@ -4,7 +4,11 @@
 #  - bisectability: after each patch, the objects of the files it touches
 #    build (a touched header means every object whose .cmd lists it);
 #  - W=1 and sparse (C=1): the final state adds no warning to those objects
-#    that the unpatched base does not have (line numbers ignored).
+#    that the unpatched base does not have (line numbers ignored).  The VM
+#    kernels are W=1 builds (lib.sh), so W=1's compiler warnings come back
+#    from ccache with each object; W=1's kernel-doc check reads only the .c
+#    file being compiled, so it is run here on the .c files the series
+#    touches, not on every object that includes a touched header.
 # Leaves the build worktree at the series' head; the next kernel build
 # recompiles the W=1 objects (ccache) and relinks.
 # Usage: check-build.sh BASE
@@ -52,14 +56,28 @@ mapfile -t all_objs < <(printf '%s\n' "${all_objs[@]}" | sort -u | grep . || tru
 printf '%s\n' "${all_objs[@]}" >"$log_dir/objects.txt"
 
 norm() { grep -E 'warning:|error:' "$1" | sed -E 's|^.*/trees/[^/]+/build/||; s|:[0-9]+:[0-9]+:|:|; s|:[0-9]+:|:|' | sort -u; }
+# The series' .c files, as W=1's kernel-doc check would see them.
+mapfile -t cfiles < <(git -C "$ptree" diff --name-only --diff-filter=AM "$tag..HEAD" -- '*.c' | grep -v '^tools/' || true)
+kdoc=scripts/kernel-doc
+[ -x "$src/tools/docs/kernel-doc" ] && kdoc=tools/docs/kernel-doc
+# build_state LOGFILE: W=1 (from K) and sparse over the objects, then
+# kernel-doc over the .c files that exist at the checked-out commit.
+build_state() {
+	local rc=0 f
+	build_objs "$1" C=1 -- "${all_objs[@]}" || rc=$?
+	for f in "${cfiles[@]}"; do
+		[ ! -f "$src/$f" ] || (cd "$src" && PYTHONDONTWRITEBYTECODE=1 "./$kdoc" -none "$f") >>"$1" 2>&1 || true
+	done
+	return $rc
+}
 checkout_build "$(git -C "$ptree" rev-parse HEAD)"
-build_objs "$log_dir/final.log" W=1 C=1 -- "${all_objs[@]}" || die "final $base state does not build"
+build_state "$log_dir/final.log" || die "final $base state does not build"
 # Only warnings of the final state can be new: with none, the base's W=1
 # build (as long again, every object a ccache miss) cannot change the answer.
 new=
 if [ -n "$(norm "$log_dir/final.log")" ]; then
 	checkout_build "$tag"
-	build_objs "$log_dir/base.log" W=1 C=1 -- "${all_objs[@]}" || true
+	build_state "$log_dir/base.log" || true
 	new=$(comm -13 <(norm "$log_dir/base.log") <(norm "$log_dir/final.log"))
 	checkout_build "$(git -C "$ptree" rev-parse HEAD)"
 else
@@ -71,7 +89,7 @@ if [ -n "$new" ]; then
 fi
 if grep -q 'C=1 specified, but' "$log_dir/final.log"; then
 	# bookworm's sparse 0.6.4 lacks __typeof_unqual__, which v7.3 needs.
-	echo "W=1: no new warnings in ${#all_objs[@]} objects ($base, listed in $log_dir/objects.txt); sparse NOT run: $(sparse --version) is too old for this tree"
+	echo "W=1: no new warnings in ${#all_objs[@]} objects and kernel-doc in ${#cfiles[@]} .c files ($base, listed in $log_dir/objects.txt); sparse NOT run: $(sparse --version) is too old for this tree"
 else
-	echo "W=1 + sparse: no new warnings in ${#all_objs[@]} objects ($base, listed in $log_dir/objects.txt)"
+	echo "W=1 + sparse: no new warnings in ${#all_objs[@]} objects and kernel-doc in ${#cfiles[@]} .c files ($base, listed in $log_dir/objects.txt)"
 fi
