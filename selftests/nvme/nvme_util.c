@@ -283,7 +283,10 @@ int ctrl_write(int inst, const char *buf, size_t len, bool *opened)
 	return n < 0 ? n : 0;
 }
 
-/* Write the options to /dev/nvme-fabrics, read back "instance=N,..." */
+/*
+ * Write the options to /dev/nvme-fabrics, read back "instance=N,...".
+ * @arg: the subsystem NQN to connect to, or NULL for ours.
+ */
 int job_connect(void *arg)
 {
 	struct conn_res *c = &nu->conn;
@@ -291,12 +294,12 @@ int job_connect(void *arg)
 	ssize_t n, len;
 	int fd;
 
-	(void)arg;
 	memset(c, 0, sizeof(*c));
 	c->instance = -1;
 	len = snprintf(opts, sizeof(opts),
 		       "transport=loop,traddr=%s,nqn=%s,hostnqn=%s,hostid=%s",
-		       traddr, subnqn, hostnqn, hostid);
+		       traddr, arg ? (const char *)arg : subnqn, hostnqn,
+		       hostid);
 	fd = open(FABRICS_DEV, O_RDWR | O_CLOEXEC);
 	c->stage = 1;
 	if (fd < 0)
@@ -364,6 +367,16 @@ int job_gone(void *arg)
 		sleep_ms(2);
 	}
 	return 0;
+}
+
+const char *nu_subnqn(void)
+{
+	return subnqn;
+}
+
+const char *nu_hostnqn(void)
+{
+	return hostnqn;
 }
 
 /* ---- the nvmet target in configfs (all in children) ---- */

@@ -69,6 +69,8 @@ int job_connect(void *arg);
 const char *conn_str(int st);
 int job_gone(void *arg);
 
+const char *nu_subnqn(void);
+const char *nu_hostnqn(void);
 int nu_setup(void);
 int nu_cleanup(void);
 int kmsg_open(void);
