@@ -15,6 +15,10 @@ busybox=/bin/busybox
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,run,var/lib,lib,lib64}
+# mktemp -d makes "/" of the guest 0700: no unprivileged process could
+# reach any path (nvme_sysfs_read's readers run as nobody).
+chmod 755 "$stage"
+chmod 1777 "$stage/tmp"
 cp "$busybox" "$stage/bin/busybox"
 install -m 755 "$TOP/scripts/vm/init" "$stage/init"
 cp -a "$inst" "$stage/kselftest"
