@@ -353,25 +353,6 @@ TEST_F_TIMEOUT(nvme_sysfs, read_during_connect, 360)
 	EXPECT_LT(0, rs.busy + rs.bogus);
 }
 
-static int read_as_nobody(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	trim(buf);
-	return 0;
-}
-
 /* What a live controller's subsystem attributes show: pins behaviour */
 static struct live_res {
 	int err[4];
@@ -393,8 +374,9 @@ static int job_read_live(void *arg)
 	for (i = 0; i < ARRAY_SIZE(live_attrs); i++) {
 		snprintf(path, sizeof(path), SYS_NVME "/nvme%d/%s",
 			 *(int *)arg, live_attrs[i]);
-		live->err[i] = read_as_nobody(path, live->val[i],
-					      sizeof(live->val[i]));
+		live->err[i] = read_str(path, live->val[i],
+					sizeof(live->val[i]));
+		trim(live->val[i]);
 	}
 	return 0;
 }

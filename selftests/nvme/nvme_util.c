@@ -86,8 +86,8 @@ static int write_str(const char *path, const void *buf, size_t len)
 	return n < 0 ? n : (size_t)n == len ? 0 : -EIO;
 }
 
-/* Read a small text file, without its trailing newline */
-static int read_str(const char *path, char *buf, size_t size)
+/* Read a small text file, without its trailing newline: 0 or -errno */
+int read_str(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	int fd;

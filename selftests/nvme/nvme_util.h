@@ -69,6 +69,7 @@ int job_connect(void *arg);
 const char *conn_str(int st);
 int job_gone(void *arg);
 
+int read_str(const char *path, char *buf, size_t size);
 const char *nu_subnqn(void);
 const char *nu_hostnqn(void);
 int nu_setup(void);
