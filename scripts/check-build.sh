@@ -55,9 +55,11 @@ mapfile -t all_objs < <(printf '%s\n' "${all_objs[@]}" | sort -u | grep . || tru
 [ ${#all_objs[@]} -gt 0 ] || exit 0
 printf '%s\n' "${all_objs[@]}" >"$log_dir/objects.txt"
 
-norm() { grep -E 'warning:|error:' "$1" | sed -E 's|^.*/trees/[^/]+/build/||; s|:[0-9]+:[0-9]+:|:|; s|:[0-9]+:|:|' | sort -u; }
+# v7.3's Python kernel-doc writes "Warning: FILE:LINE text", gcc, sparse
+# and 5.10's kernel-doc "FILE:LINE[:COL]: warning: text".
+norm() { grep -iE 'warning:|error:' "$1" | sed -E 's|^.*/trees/[^/]+/build/||; s|:[0-9]+:[0-9]+:|:|; s|:[0-9]+:|:|; s|:[0-9]+ | |' | sort -u; }
 # The series' .c files, as W=1's kernel-doc check would see them.
-mapfile -t cfiles < <(git -C "$ptree" diff --name-only --diff-filter=AM "$tag..HEAD" -- '*.c' | grep -v '^tools/' || true)
+mapfile -t cfiles < <(git -C "$ptree" diff --no-renames --name-only --diff-filter=AM "$tag..HEAD" -- '*.c' | grep -v '^tools/' || true)
 kdoc=scripts/kernel-doc
 [ -x "$src/tools/docs/kernel-doc" ] && kdoc=tools/docs/kernel-doc
 # build_state LOGFILE: W=1 (from K) and sparse over the objects, then
@@ -68,6 +70,8 @@ build_state() {
 	for f in "${cfiles[@]}"; do
 		[ ! -f "$src/$f" ] || (cd "$src" && PYTHONDONTWRITEBYTECODE=1 "./$kdoc" -none "$f") >>"$1" 2>&1 || true
 	done
+	# A kernel-doc that crashed has checked nothing.
+	! grep -q '^Traceback' "$1" || { grep -A5 '^Traceback' "$1" >&2; return 1; }
 	return $rc
 }
 checkout_build "$(git -C "$ptree" rev-parse HEAD)"
