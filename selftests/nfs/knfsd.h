@@ -5,11 +5,13 @@
  * host's addresses).
  *
  *   knfsd_isolate()   private mount and network namespaces, and a guardian
- *   knfsd_start()     rpcbind, nfsdcld, rpc.mountd, then rpc.nfsd (NFSv4 only)
+ *   knfsd_start()     rpcbind, nfsdcld, rpc.mountd, rpc.nfsd (NFSv4, k->v3)
  *   knfsd_export()    a fresh tmpfs, exported to 127.0.0.1 only, or k->clients
+ *   knfsd_export_sub() a directory of it, exported on its own, ro or rw
  *   knfsd_end_grace() end the NFSv4 grace period
  *   knfsd_mount()     mount the export with mount(2), soft, within a deadline
  *   knfsd_mount_via() the same through another of the host's addresses
+ *   knfsd_mount_path() any exported path, with mount(2) flags, NFSv3 too
  *   knfsd_umount()    unmount, within a deadline
  *   knfsd_stop()      stop knfsd and the daemons, restore fs.leases-enable
  *
@@ -44,6 +46,7 @@
  * still start without tracking, knfsd_end_grace() waits out the grace
  * period, cut to 10 s.  NFSv2 and v3 stay off: they would start lockd,
  * whose own grace period holds back every NFSv4 LOCK with NFS4ERR_GRACE.
+ * A test that takes no locks may turn NFSv3 on with k->v3.
  */
 #ifndef KNFSD_H
 #define KNFSD_H
@@ -115,6 +118,7 @@ struct knfsd {
 	/* Set before knfsd_start() */
 	bool no_delegations;	/* every lock and open then goes on the wire */
 	const char *clients;	/* exportfs's client; NULL: KNFSD_ADDR */
+	bool v3;		/* serve NFSv3 too (lockd: no NFSv4 LOCK) */
 
 	char export[64];
 	char client[96];	/* what exportfs calls our export */
@@ -282,6 +286,7 @@ static int knfsd_threads(void)
 
 static void knfsd_guardian_signal(int sig)
 {
+	(void)sig;
 	if (knfsd_worker > 0)
 		kill(knfsd_worker, SIGKILL);
 }
@@ -685,6 +690,7 @@ static int knfsd_start(struct knfsd *k)
 	static char *const mountd[] = { "rpc.mountd", "-F", NULL };
 	/* nfs-utils leaves NFSv2 off, and rejects -N 2 where the kernel has none */
 	static char *const nfsd[] = { "rpc.nfsd", "-N", "3", "4", NULL };
+	static char *const nfsd_v3[] = { "rpc.nfsd", "-V", "3", "4", NULL };
 	char vers[64];
 	int fd, ret;
 
@@ -719,13 +725,13 @@ static int knfsd_start(struct knfsd *k)
 	/* Caps the grace period in case it cannot be ended early. */
 	knfsd_write(KNFSD_PROC "/nfsv4gracetime", "10");
 	k->started = true;
-	if (!knfsd_run(KNFSD_NFSD_MS, nfsd) || knfsd_threads() <= 0) {
+	if (!knfsd_run(KNFSD_NFSD_MS, k->v3 ? nfsd_v3 : nfsd) || knfsd_threads() <= 0) {
 		ksft_print_msg("rpc.nfsd did not start knfsd\n");
 		goto fail;
 	}
 	if (knfsd_read(KNFSD_PROC "/versions", vers, sizeof(vers)) ||
-	    strstr(vers, "+2") || strstr(vers, "+3")) {
-		ksft_print_msg("knfsd serves more than NFSv4: %s\n", vers);
+	    strstr(vers, "+2") || !!strstr(vers, "+3") != k->v3) {
+		ksft_print_msg("knfsd serves other versions than asked: %s\n", vers);
 		goto fail;
 	}
 	if (waitpid(k->nfsdcld, NULL, WNOHANG) == k->nfsdcld) {
@@ -764,10 +770,40 @@ static int knfsd_export(struct knfsd *k)
 	return 0;
 }
 
+/*
+ * Export the directory name of k->export, made here, on its own: read-only
+ * or not, with an fsid of its own; its path goes in path (PATH_MAX).  0 or
+ * -1.  NFSv3's MNT hands out its own file handle; an NFSv4 client walks
+ * to it from k->export, and knfsd only crosses into another export at a
+ * mount point, so NFSv4 gets k->export's options for it.
+ */
+static inline int knfsd_export_sub(struct knfsd *k, const char *name, bool ro, char *path)
+{
+	char opts[160], client[PATH_MAX + 96];
+	char *const exportfs[] = { "exportfs", "-i", "-o", opts, client, NULL };
+
+	snprintf(path, PATH_MAX, "%s/%s", k->export, name);
+	if (mkdir(path, 0777) || chmod(path, 01777)) {
+		ksft_print_msg("mkdir %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	snprintf(opts, sizeof(opts),
+		 "%s,sync,no_subtree_check,no_root_squash,insecure,fsid=%d",
+		 ro ? "ro" : "rw", ++k->fsid);
+	snprintf(client, sizeof(client), "%s:%s",
+		 k->clients ? k->clients : KNFSD_ADDR, path);
+	if (!knfsd_run(KNFSD_TOOL_MS, exportfs)) {
+		knfsd_print_log();
+		return -1;
+	}
+	return 0;
+}
+
 static bool knfsd_grace_ended(void *unused)
 {
 	char buf[8];
 
+	(void)unused;
 	return !knfsd_read(KNFSD_PROC "/v4_end_grace", buf, sizeof(buf)) && buf[0] == 'Y';
 }
 
@@ -799,15 +835,15 @@ static int knfsd_end_grace(void)
 }
 
 struct knfsd_mount_args {
-	const char *src, *dir, *opts;
-	int flags;
+	const char *src, *dir, *type, *opts;
+	int flags;		/* mount(2)'s, or umount2()'s */
 };
 
 static bool knfsd_do_mount(void *arg)
 {
 	struct knfsd_mount_args *m = arg;
 
-	if (m->src && mount(m->src, m->dir, "nfs4", 0, m->opts) == 0)
+	if (m->src && mount(m->src, m->dir, m->type, m->flags, m->opts) == 0)
 		return true;
 	if (!m->src && umount2(m->dir, m->flags) == 0)
 		return true;
@@ -816,26 +852,36 @@ static bool knfsd_do_mount(void *arg)
 }
 
 /*
- * Mount the export on dir, under KNFSD_DIR, through the host's address
- * addr (IPv4, or IPv6 without brackets), with NFSv4, soft, and the given
- * options, e.g. "vers=4.0" or "vers=4.2,nosharecache".  0 or -1.
+ * Mount the exported path on dir, under KNFSD_DIR, through the host's
+ * address addr (IPv4, or IPv6 without brackets), soft, with the given
+ * options, e.g. "vers=4.0" or "vers=4.2,nosharecache", and mount(2)'s
+ * flags, e.g. MS_RDONLY.  NFSv4, or NFSv3 if opts start with "vers=3"
+ * (k->v3).  0 or -1.
  */
-static int knfsd_mount_via(struct knfsd *k, const char *addr, const char *dir,
-			   const char *opts)
+static int knfsd_mount_path(const char *addr, const char *path, const char *dir,
+			    const char *opts, int flags)
 {
-	char src[160], all[256];
-	struct knfsd_mount_args m = { src, dir, all, 0 };
+	char src[PATH_MAX + 64], all[256];
+	bool v3 = !strncmp(opts, "vers=3", 6);
+	struct knfsd_mount_args m = { src, dir, v3 ? "nfs" : "nfs4", all, flags };
 	bool v6 = strchr(addr, ':');
 
 	snprintf(src, sizeof(src), "%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
-		 k->export);
+		 path);
 	snprintf(all, sizeof(all), "addr=%s,clientaddr=%s,%s,%s",
 		 addr, addr, KNFSD_MOUNT_OPTS, opts);
 	return knfsd_child(KNFSD_TOOL_MS, "mount", knfsd_do_mount, &m) ? 0 : -1;
 }
 
+/* knfsd_mount_path() k->export, NFSv4, no flags */
+static int knfsd_mount_via(struct knfsd *k, const char *addr, const char *dir,
+			   const char *opts)
+{
+	return knfsd_mount_path(addr, k->export, dir, opts, 0);
+}
+
 /* knfsd_mount_via() KNFSD_ADDR */
-static int knfsd_mount(struct knfsd *k, const char *dir, const char *opts)
+static inline int knfsd_mount(struct knfsd *k, const char *dir, const char *opts)
 {
 	return knfsd_mount_via(k, KNFSD_ADDR, dir, opts);
 }
@@ -846,7 +892,7 @@ static int knfsd_mount(struct knfsd *k, const char *dir, const char *opts)
  */
 static int knfsd_umount(const char *dir)
 {
-	struct knfsd_mount_args m = { NULL, dir, NULL, 0 };
+	struct knfsd_mount_args m = { NULL, dir, NULL, NULL, 0 };
 
 	if (knfsd_child(KNFSD_TOOL_MS, "umount", knfsd_do_mount, &m))
 		return 0;
