@@ -4,16 +4,20 @@
  * rpcbind, and NFSv4 client mounts of it over 127.0.0.1 (or another of the
  * host's addresses).
  *
- *   knfsd_isolate()   private mount and network namespaces, and a guardian
- *   knfsd_start()     rpcbind, nfsdcld, rpc.mountd, rpc.nfsd (NFSv4, k->v3)
- *   knfsd_export()    a fresh tmpfs, exported to 127.0.0.1 only, or k->clients
- *   knfsd_export_sub() a directory of it, exported on its own, ro or rw
- *   knfsd_end_grace() end the NFSv4 grace period
- *   knfsd_mount()     mount the export with mount(2), soft, within a deadline
- *   knfsd_mount_via() the same through another of the host's addresses
- *   knfsd_mount_path() any exported path, with mount(2) flags, NFSv3 too
- *   knfsd_umount()    unmount, within a deadline
- *   knfsd_stop()      stop knfsd and the daemons, restore fs.leases-enable
+ *   knfsd_isolate()     private mount and network namespaces, and a guardian
+ *   knfsd_start()       rpcbind, nfsdcld, rpc.mountd, rpc.nfsd (NFSv4, k->v3)
+ *   knfsd_export()      a fresh tmpfs, exported to 127.0.0.1, or k->clients
+ *   knfsd_export_sub()  a directory of it, exported on its own, ro or rw
+ *   knfsd_end_grace()   end the NFSv4 grace period
+ *   knfsd_mount()       mount the export with mount(2), soft, within a deadline
+ *   knfsd_mount_via()   the same through another of the host's addresses
+ *   knfsd_mount_path()  any exported path, NFSv3 too, with mount(2) flags
+ *   knfsd_umount()      unmount, within a deadline
+ *   knfsd_stop()        stop knfsd and the daemons, restore fs.leases-enable
+ *   knfsd_stats_line()  a line of a mount's block in /proc/self/mountstats
+ *   knfsd_op_count()    the count of an NFS operation on a mount, from there
+ *
+ * The helpers that not every test calls are static inline.
  *
  * Isolation: knfsd, its daemons, its export table, /var/lib/nfs, /run, the
  * nfsd and rpc_pipefs mounts and the NFS mounts all live in a mount and a
@@ -121,7 +125,6 @@ struct knfsd {
 	bool v3;		/* serve NFSv3 too (lockd: no NFSv4 LOCK) */
 
 	char export[64];
-	char client[96];	/* what exportfs calls our export */
 	pid_t rpcbind, nfsdcld, mountd;
 	bool started;
 	int fsid;
@@ -286,7 +289,6 @@ static int knfsd_threads(void)
 
 static void knfsd_guardian_signal(int sig)
 {
-	(void)sig;
 	if (knfsd_worker > 0)
 		kill(knfsd_worker, SIGKILL);
 }
@@ -746,47 +748,15 @@ fail:
 	return -1;
 }
 
-/* Export a fresh tmpfs to k->clients; its path is k->export.  0 or -1. */
-static int knfsd_export(struct knfsd *k)
-{
-	char opts[160];
-	char *const exportfs[] = { "exportfs", "-i", "-o", opts, k->client, NULL };
-
-	snprintf(k->export, sizeof(k->export), "%s/export%d", KNFSD_DIR, ++k->fsid);
-	if (mkdir(k->export, 0755) ||
-	    mount("tmpfs", k->export, "tmpfs", 0, "mode=1777,size=16m")) {
-		ksft_print_msg("tmpfs on %s: %s\n", k->export, strerror(errno));
-		return -1;
-	}
-	/* tmpfs has no UUID for knfsd to name it by. */
-	snprintf(opts, sizeof(opts),
-		 "rw,sync,no_subtree_check,no_root_squash,insecure,fsid=%d", k->fsid);
-	snprintf(k->client, sizeof(k->client), "%s:%s",
-		 k->clients ? k->clients : KNFSD_ADDR, k->export);
-	if (!knfsd_run(KNFSD_TOOL_MS, exportfs)) {
-		knfsd_print_log();
-		return -1;
-	}
-	return 0;
-}
-
 /*
- * Export the directory name of k->export, made here, on its own: read-only
- * or not, with an fsid of its own; its path goes in path (PATH_MAX).  0 or
- * -1.  NFSv3's MNT hands out its own file handle; an NFSv4 client walks
- * to it from k->export, and knfsd only crosses into another export at a
- * mount point, so NFSv4 gets k->export's options for it.
+ * Export path to k->clients, read-only or not, with the next fsid: tmpfs
+ * has no UUID for knfsd to name it by.  0 or -1.
  */
-static inline int knfsd_export_sub(struct knfsd *k, const char *name, bool ro, char *path)
+static int knfsd_exportfs(struct knfsd *k, const char *path, bool ro)
 {
 	char opts[160], client[PATH_MAX + 96];
 	char *const exportfs[] = { "exportfs", "-i", "-o", opts, client, NULL };
 
-	snprintf(path, PATH_MAX, "%s/%s", k->export, name);
-	if (mkdir(path, 0777) || chmod(path, 01777)) {
-		ksft_print_msg("mkdir %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	snprintf(opts, sizeof(opts),
 		 "%s,sync,no_subtree_check,no_root_squash,insecure,fsid=%d",
 		 ro ? "ro" : "rw", ++k->fsid);
@@ -799,11 +769,43 @@ static inline int knfsd_export_sub(struct knfsd *k, const char *name, bool ro, c
 	return 0;
 }
 
+/* Export a fresh tmpfs to k->clients; its path is k->export.  0 or -1. */
+static int knfsd_export(struct knfsd *k)
+{
+	snprintf(k->export, sizeof(k->export), "%s/export%d", KNFSD_DIR, k->fsid + 1);
+	if (mkdir(k->export, 0755) ||
+	    mount("tmpfs", k->export, "tmpfs", 0, "mode=1777,size=16m")) {
+		ksft_print_msg("tmpfs on %s: %s\n", k->export, strerror(errno));
+		return -1;
+	}
+	return knfsd_exportfs(k, k->export, false);
+}
+
+/*
+ * Export the directory name of k->export, made here, on its own, read-only
+ * or not; its path goes in path, of size bytes.  0 or -1.  NFSv3's MNT
+ * hands out a file handle of this export; an NFSv4 client walks to it from
+ * k->export, and knfsd only crosses into another export at a mount point,
+ * so NFSv4 gets k->export's options for it.
+ */
+static inline int knfsd_export_sub(struct knfsd *k, const char *name, bool ro,
+				   char *path, size_t size)
+{
+	if ((size_t)snprintf(path, size, "%s/%s", k->export, name) >= size) {
+		ksft_print_msg("%s/%s: path too long\n", k->export, name);
+		return -1;
+	}
+	if (mkdir(path, 0777) || chmod(path, 01777)) {
+		ksft_print_msg("mkdir %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return knfsd_exportfs(k, path, ro);
+}
+
 static bool knfsd_grace_ended(void *unused)
 {
 	char buf[8];
 
-	(void)unused;
 	return !knfsd_read(KNFSD_PROC "/v4_end_grace", buf, sizeof(buf)) && buf[0] == 'Y';
 }
 
@@ -853,17 +855,15 @@ static bool knfsd_do_mount(void *arg)
 
 /*
  * Mount the exported path on dir, under KNFSD_DIR, through the host's
- * address addr (IPv4, or IPv6 without brackets), soft, with the given
- * options, e.g. "vers=4.0" or "vers=4.2,nosharecache", and mount(2)'s
- * flags, e.g. MS_RDONLY.  NFSv4, or NFSv3 if opts start with "vers=3"
- * (k->v3).  0 or -1.
+ * address addr (IPv4, or IPv6 without brackets), as type "nfs4", or "nfs"
+ * for NFSv3 (k->v3), soft, with the given options, e.g. "vers=4.0" or
+ * "vers=4.2,nosharecache", and mount(2)'s flags, e.g. MS_RDONLY.  0 or -1.
  */
-static int knfsd_mount_path(const char *addr, const char *path, const char *dir,
-			    const char *opts, int flags)
+static inline int knfsd_mount_path(const char *addr, const char *type, const char *path,
+				   const char *dir, const char *opts, int flags)
 {
 	char src[PATH_MAX + 64], all[256];
-	bool v3 = !strncmp(opts, "vers=3", 6);
-	struct knfsd_mount_args m = { src, dir, v3 ? "nfs" : "nfs4", all, flags };
+	struct knfsd_mount_args m = { src, dir, type, all, flags };
 	bool v6 = strchr(addr, ':');
 
 	snprintf(src, sizeof(src), "%s%s%s:%s", v6 ? "[" : "", addr, v6 ? "]" : "",
@@ -874,10 +874,10 @@ static int knfsd_mount_path(const char *addr, const char *path, const char *dir,
 }
 
 /* knfsd_mount_path() k->export, NFSv4, no flags */
-static int knfsd_mount_via(struct knfsd *k, const char *addr, const char *dir,
-			   const char *opts)
+static inline int knfsd_mount_via(struct knfsd *k, const char *addr, const char *dir,
+				  const char *opts)
 {
-	return knfsd_mount_path(addr, k->export, dir, opts, 0);
+	return knfsd_mount_path(addr, "nfs4", k->export, dir, opts, 0);
 }
 
 /* knfsd_mount_via() KNFSD_ADDR */
@@ -903,35 +903,58 @@ static int knfsd_umount(const char *dir)
 }
 
 /*
+ * Read the mountstats text f to its end, for the blocks of the mount on
+ * dir: from a line "device ... mounted on <dir> with fstype ..." to the
+ * next line that does not start with a blank.  Returns how many there
+ * are; in val (size bytes), the value of the first block's first line
+ * that starts with key (e.g. "opts:") after blanks, without the key and
+ * the blanks around it; "" if there is none.  dir is compared as the
+ * kernel prints it, without undoing its octal escapes of space, tab,
+ * newline and backslash: right for paths free of them, as the tests' are.
+ */
+static inline int knfsd_stats_line(FILE *f, const char *dir, const char *key,
+				   char *val, size_t size)
+{
+	char want[PATH_MAX + 32], *line = NULL, *p;
+	size_t n = 0, len = strlen(key);
+	bool in = false;
+	int blocks = 0;
+
+	snprintf(want, sizeof(want), " mounted on %s with fstype ", dir);
+	*val = '\0';
+	while (getline(&line, &n, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		p = line + strspn(line, " \t");
+		if (p == line) {
+			in = strstr(line, want);
+			blocks += in;
+		} else if (in && blocks == 1 && !strncmp(p, key, len)) {
+			snprintf(val, size, "%s", p + len + strspn(p + len, " \t"));
+			in = false;
+		}
+	}
+	free(line);
+	return blocks;
+}
+
+/*
  * The count of calls of an NFS operation (e.g. "OPEN") on the mount at dir,
  * from the per-op statistics of /proc/self/mountstats; -1 if not found.
  */
 static inline long knfsd_op_count(const char *dir, const char *op)
 {
-	char line[512], want[PATH_MAX + 32], name[64];
-	bool in_mount = false;
-	long count = -1, n;
+	char key[64], val[512], *end;
+	long count;
 	FILE *f;
 
 	f = fopen("/proc/self/mountstats", "r");
 	if (!f)
 		return -1;
-	snprintf(want, sizeof(want), " mounted on %s with fstype ", dir);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "device ", 7)) {
-			if (in_mount)
-				break;
-			in_mount = strstr(line, want);
-			continue;
-		}
-		if (in_mount && sscanf(line, " %63[A-Z0-9_]: %ld", name, &n) == 2 &&
-		    !strcmp(name, op)) {
-			count = n;
-			break;
-		}
-	}
+	snprintf(key, sizeof(key), "%s:", op);
+	knfsd_stats_line(f, dir, key, val, sizeof(val));
 	fclose(f);
-	return count;
+	count = strtol(val, &end, 10);
+	return end > val ? count : -1;
 }
 
 #endif /* KNFSD_H */

@@ -2,10 +2,11 @@
 /*
  * The "opts:" line of an NFS mount's block in /proc/<pid>/mountstats
  * starts with "ro" or "rw" and may hold ",noatime" and ",nodiratime".
- * They must be the mount's own, as /proc/<pid>/mountinfo shows them, not
- * its superblock's: a read-only bind mount of a read-write NFS mount is
- * read-only, and noatime and nodiratime are per-mount flags that NFS never
- * sets on its superblock.
+ * They must follow /proc/<pid>/mounts: "ro" when the mount or its
+ * superblock is read-only, and the atime flags of the mount, which NFS
+ * never sets on its superblock.  (mountinfo shows the two apart: the
+ * mount's own flags, then the superblock's.)  A read-only bind mount of a
+ * read-write NFS mount is read-only.
  *
  * Against a real knfsd on this host, over 127.0.0.1, which exports a
  * tmpfs X read-write and its directory X/sub read-only on its own:
@@ -14,35 +15,63 @@
  *   bind_noatime_mountstats, bind_nodiratime_mountstats
  *                      "a" bound on "d" and "e", remounted with noatime
  *                      and nodiratime: only they show it in mountstats
- *   mountstats_tool    mountstats(8) of nfs-common, a client of the file we
- *                      did not write, shows "b" ro and "a" rw; skipped
- *                      without it or python3
+ *   mountstats_tool    mountstats(8) of nfs-common, another reader of the
+ *                      file, run once as "mountstats -n b a", shows "b"
+ *                      ro and "a" rw; skipped without it or python3
  *   many_binds_mountstats
- *                      "a" bound on NR_BINDS mount points, every third one
- *                      read-only: mountstats, read whole in one open (it is
- *                      far longer than a page), has one block for each, ro
- *                      or rw as it should, and "a" rw; the kernel does not
- *                      warn meanwhile
+ *                      "a" bound on NR_BINDS mount points on a tmpfs of
+ *                      their own, every third one read-only.  mountstats,
+ *                      read in STATS_READ-byte read()s, so that seq_file
+ *                      carries records across reads, has one block for
+ *                      each, ro or rw as it should, and "a" is rw; the
+ *                      kernel logs no warning meanwhile (/dev/kmsg)
  *   mount_ro_*         X mounted read-only (MS_RDONLY) on "c"
+ *   rosb_bind_*        "c" bound on "f", remounted MS_BIND without
+ *                      MS_RDONLY: a rw mount of a ro superblock, which
+ *                      mountinfo shows "rw" and mountstats must show "ro";
+ *                      creating a file fails with EROFS
  *   sub_v3_*, sub_v4.1_*
  *                      X/sub mounted read-only on "s<vers>" first, then
- *                      X read-write on "p<vers>": "p" must stay rw (a
- *                      client that shared the read-only superblock would
- *                      make it ro)
- * where each *_mountinfo checks the per-mount options of mountinfo (and,
- * but for bind mounts, the superblock's), *_mountstats the "opts:" line of
- * mountstats, *_writes that creating a file works on the rw mounts and
- * fails with EROFS on the ro ones.  X/sub is read-only on the server for
- * NFSv3 only: NFSv4 reaches it through X (see knfsd_export_sub()); "s" is
+ *                      X read-write on "p<vers>": "p" must be rw
+ * where each *_mountinfo checks the options of mountinfo, *_mountstats
+ * the "opts:" line of mountstats, *_writes that creating a file works on
+ * the rw mounts and fails with EROFS on the ro ones.
+ *
+ * Where "opts:" follows the superblock, bind_ro_mountstats,
+ * bind_noatime_mountstats, bind_nodiratime_mountstats, mountstats_tool and
+ * many_binds_mountstats fail.  The others are controls that pass either
+ * way; rosb_bind_* catches a kernel that looks at MNT_READONLY alone.
+ *
+ * The sub_* cases pass either way: "opts:" is right for "p" and "s" as
+ * long as the client gives "p" a superblock of its own, read-write, not
+ * the read-only one of "s".  They pin that.  nfs_compare_mount_options()
+ * (fs/nfs/super.c) shares no superblock whose NFS_SB_MASK flags differ
+ * from the new mount's:
+ *	if ((s->s_flags & NFS_SB_MASK) != (fc->sb_flags & NFS_SB_MASK))
+ *		goto Ebusy;
+ * and SB_RDONLY is one of them.  NFSv4 mounts the server's root and walks
+ * to the path through submounts, which nfs_d_automount()
+ * (fs/nfs/namespace.c) gives the NFS_SB_MASK flags of their parent; so
+ * "p" gets a read-write superblock of its own, from the root down.  With
+ * NFSv3 the two superblocks also differ in fsid (knfsd reports each
+ * export's fsid=), which nfs_compare_super() checks first.  X/sub is
+ * read-only on the server for NFSv3 only (see knfsd_export_sub()); "s" is
  * read-only on the client for both.
  *
  * knfsd serves NFSv3 here too, so lockd runs: no test here takes a lock.
  * Every call that may reach the server runs in a child with a deadline;
- * once one is late, the cases after it fail at once.
+ * once one is late, the cases after it fail without running.  The whole
+ * program is bounded by KNFSD_RUN_MS: past it every deadline is cut to
+ * nothing, so with a slow server the cases left fail without running.
+ *
+ * Paths are compared as the kernel prints them in mountinfo and
+ * mountstats, without undoing its octal escapes: right, as ours hold no
+ * space, tab, newline or backslash.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,42 +82,64 @@
 
 #include "knfsd.h"
 
-#define WRITE_MS	20000	/* a soft RPC fails after about 15 s */
+/*
+ * try_write() makes up to four RPCs: OPEN, WRITE, CLOSE, REMOVE.  Each is
+ * quick on a live server; on a dead one the first fails (soft) after
+ * about 15 s, within WRITE_MS.
+ */
+#define WRITE_MS	20000
+#define TOOL_MS		30000	/* mountstats(8): python3 starts slowly under TCG */
+#define TOOL_OUT	65536	/* the most of its output we read */
+#define DIR_LEN		64	/* our mount points' paths */
 #define OPTS_LEN	1024	/* sscanf() below: %1023s */
 #define NR_BINDS	200	/* many_binds_mountstats */
-#define MAX_MOUNTS	(8 + NR_BINDS)
+#define MAX_MOUNTS	8	/* tracked at once, NR_BINDS aside */
 #define STATS_MAX	(16 << 20)	/* the most of mountstats we read */
-#define TAINT_WARN	0x200	/* "W", bit 9 of /proc/sys/kernel/tainted */
-#define NR_TESTS	16
+#define STATS_READ	4096	/* the size of each read() of it */
+
+/* The cases of case_bind(), case_mount_ro(), case_sub() (for each of subs) */
+#define BIND_TESTS	7
+#define RO_TESTS	5
+#define SUB_TESTS	3
+#define NR_TESTS	(BIND_TESTS + RO_TESTS + SUB_TESTS * ARRAY_SIZE(subs))
 
 #define DIR_A	KNFSD_DIR "/a"
 #define DIR_B	KNFSD_DIR "/b"
 #define DIR_C	KNFSD_DIR "/c"
 #define DIR_D	KNFSD_DIR "/d"
 #define DIR_E	KNFSD_DIR "/e"
+#define DIR_F	KNFSD_DIR "/f"
 #define DIR_MANY	KNFSD_DIR "/many"
 #define TOOL	"/usr/sbin/mountstats"	/* nfs-common's, in Python */
 
-static const char *const sub_vers[] = { "3", "4.1" };
+static const struct {
+	const char *vers, *type, *opts;
+} subs[] = {
+	/* No lockd and statd on the client side */
+	{ "3", "nfs", "vers=3,nolock" },
+	{ "4.1", "nfs4", "vers=4.1" },
+};
 
 /* What we mounted, to unmount it in reverse order */
-static char mounted[MAX_MOUNTS][64];
+static char mounted[MAX_MOUNTS][DIR_LEN];
 static int nr_mounted;
+static int cleanup_failed;	/* unmounts that failed: the run fails */
 
 static void unmount_to(int n)
 {
 	while (nr_mounted > n) {
 		nr_mounted--;
 		/* Else the guardian detaches them */
-		if (!knfsd_late && knfsd_umount(mounted[nr_mounted]))
+		if (!knfsd_late && knfsd_umount(mounted[nr_mounted])) {
 			ksft_print_msg("cannot unmount %s\n", mounted[nr_mounted]);
+			cleanup_failed++;
+		}
 	}
 }
 
-static bool track(const char *dir)
+static void track(const char *dir)
 {
 	snprintf(mounted[nr_mounted++], sizeof(mounted[0]), "%s", dir);
-	return true;
 }
 
 static bool mount_point(const char *dir)
@@ -100,16 +151,18 @@ static bool mount_point(const char *dir)
 }
 
 /* Mount an exported path on dir; flags are mount(2)'s. */
-static bool mount_nfs(const char *path, const char *dir, const char *opts, int flags)
+static bool mount_nfs(const char *type, const char *path, const char *dir,
+		      const char *opts, int flags)
 {
 	if (knfsd_late || nr_mounted == MAX_MOUNTS || !mount_point(dir) ||
-	    knfsd_mount_path(KNFSD_ADDR, path, dir, opts, flags)) {
+	    knfsd_mount_path(KNFSD_ADDR, type, path, dir, opts, flags)) {
 		ksft_print_msg("could not mount %s on %s (%s%s)%s\n", path, dir, opts,
 			       flags & MS_RDONLY ? ", read-only" : "",
 			       knfsd_late ? ": the server is not answering" : "");
 		return false;
 	}
-	return track(dir);
+	track(dir);
+	return true;
 }
 
 struct bind {
@@ -117,6 +170,7 @@ struct bind {
 	int flags;		/* for the remount */
 };
 
+/* Bind-mount from on to, then remount it MS_BIND with flags. */
 static bool do_bind(void *arg)
 {
 	struct bind *b = arg;
@@ -125,7 +179,7 @@ static bool do_bind(void *arg)
 		ksft_print_msg("bind %s on %s: %s\n", b->from, b->to, strerror(errno));
 		return false;
 	}
-	if (!b->flags || !mount(NULL, b->to, NULL, MS_REMOUNT | MS_BIND | b->flags, NULL))
+	if (!mount(NULL, b->to, NULL, MS_REMOUNT | MS_BIND | b->flags, NULL))
 		return true;
 	ksft_print_msg("remount %s with flags 0x%x: %s\n", b->to, b->flags, strerror(errno));
 	if (umount2(b->to, 0))
@@ -133,7 +187,6 @@ static bool do_bind(void *arg)
 	return false;
 }
 
-/* Bind-mount from on to, then remount it MS_BIND with flags, if any. */
 static bool bind_nfs(const char *from, const char *to, int flags)
 {
 	struct bind b = { from, to, flags };
@@ -143,14 +196,12 @@ static bool bind_nfs(const char *from, const char *to, int flags)
 		ksft_print_msg("could not bind %s on %s with flags 0x%x\n", from, to, flags);
 		return false;
 	}
-	return track(to);
+	track(to);
+	return true;
 }
 
-/* Both are evaluated, for their messages */
-static bool both(bool a, bool b)
-{
-	return a && b;
-}
+/* a and b, both evaluated, in that order, for their messages */
+#define both(a, b) ({ bool a_ = (a); (b) && a_; })
 
 /* Is w the first word of the comma-separated list? */
 static bool first_opt(const char *list, const char *w)
@@ -205,15 +256,9 @@ static bool mountinfo_opts(const char *dir, char *mnt, char *sb, char *dev)
 	return found;
 }
 
-/*
- * The "opts:" line of the mountstats block "device ... mounted on <dir>
- * with fstype ...", without "opts:" and the blanks around it.
- */
+/* The "opts:" line of dir's block in mountstats, from after "opts:" */
 static bool mountstats_opts(const char *dir, char *opts)
 {
-	char *line = NULL, *p, *e;
-	bool in = false, found = false;
-	size_t size = 0;
 	FILE *f;
 
 	f = fopen("/proc/self/mountstats", "r");
@@ -221,45 +266,27 @@ static bool mountstats_opts(const char *dir, char *opts)
 		ksft_print_msg("/proc/self/mountstats: %s\n", strerror(errno));
 		return false;
 	}
-	while (getline(&line, &size, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strncmp(line, "device ", 7)) {
-			p = strstr(line, " mounted on ");
-			e = p ? strstr(p + 12, " with fstype ") : NULL;
-			in = e && e - (p + 12) == (long)strlen(dir) &&
-			     !strncmp(p + 12, dir, e - (p + 12));
-			continue;
-		}
-		p = line + strspn(line, " \t");
-		if (in && !strncmp(p, "opts:", 5)) {
-			p += 5;
-			snprintf(opts, OPTS_LEN, "%s", p + strspn(p, " \t"));
-			found = true;
-			in = false;
-		}
-	}
-	free(line);
+	knfsd_stats_line(f, dir, "opts:", opts, OPTS_LEN);
 	fclose(f);
-	if (!found)
+	if (!*opts)
 		ksft_print_msg("mountstats: no \"opts:\" line for %s\n", dir);
-	return found;
+	return *opts;
 }
 
-/* mountinfo: dir is ro or rw, and so is its superblock if sb_too */
-static bool info_is(const char *dir, bool ro, bool sb_too)
+/* mountinfo: dir's mount options start with mnt, its superblock's with sb */
+static bool info_is(const char *dir, const char *mnt_want, const char *sb_want)
 {
 	char mnt[OPTS_LEN], sb[OPTS_LEN];
-	const char *want = ro ? "ro" : "rw";
 
 	if (!mountinfo_opts(dir, mnt, sb, NULL))
 		return false;
-	if (!first_opt(mnt, want)) {
-		ksft_print_msg("mountinfo: %s has \"%s\", expected %s\n", dir, mnt, want);
+	if (!first_opt(mnt, mnt_want)) {
+		ksft_print_msg("mountinfo: %s has \"%s\", expected %s\n", dir, mnt, mnt_want);
 		return false;
 	}
-	if (sb_too && !first_opt(sb, want)) {
+	if (sb_want && !first_opt(sb, sb_want)) {
 		ksft_print_msg("mountinfo: the superblock of %s has \"%s\", expected %s\n",
-			       dir, sb, want);
+			       dir, sb, sb_want);
 		return false;
 	}
 	return true;
@@ -344,71 +371,132 @@ static bool write_is(const char *dir, bool ro)
 	return !knfsd_late && knfsd_child(WRITE_MS, "creating a file", try_write, &w);
 }
 
-struct tool_try {
-	const char *dir;
-	bool ro;
-};
-
-/* mountstats(8) -n <dir> prints "  NFS mount options: <opts>" */
-static bool run_tool(void *arg)
+/*
+ * Run TOOL with argv, its output (stdout and stderr) in out; its wait
+ * status, or -1 if it missed TOOL_MS and was killed.  It only reads
+ * mountstats, not the server, so it is no knfsd_child(): a slow python3
+ * says nothing about the server.
+ */
+static int tool_run(char *const argv[], char *out, size_t size)
 {
-	struct tool_try *t = arg;
-	const char *want = t->ro ? "ro" : "rw";
-	char cmd[128], line[1024], last[1024] = "", *p;
-	bool found = false, ok = false;
-	int status;
-	FILE *f;
+	long long end = knfsd_now() + knfsd_left(TOOL_MS);
+	struct pollfd pfd = { .events = POLLIN };
+	size_t len = 0;
+	ssize_t n = 1;
+	int fds[2], status;
+	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "%s -n %s 2>&1", TOOL, t->dir);
-	f = popen(cmd, "r");
-	if (!f) {
-		ksft_print_msg("popen %s: %s\n", cmd, strerror(errno));
-		return false;
+	*out = '\0';
+	if (pipe2(fds, O_CLOEXEC)) {
+		ksft_print_msg("pipe: %s\n", strerror(errno));
+		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		p = line + strspn(line, " ");
-		if (!found && !strncmp(p, "NFS mount options: ", 19)) {
-			found = true;
-			ok = first_opt(p + 19, want);
-			if (!ok)
-				ksft_print_msg("%s: \"%s\", expected %s first\n", cmd, p + 19,
-					       want);
-		}
-		snprintf(last, sizeof(last), "%s", line);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		/* Else a traceback would come before the rest of stdout */
+		setenv("PYTHONUNBUFFERED", "1", 1);
+		execv(TOOL, argv);
+		dprintf(2, "execv %s: %s\n", TOOL, strerror(errno));
+		_exit(127);
 	}
-	status = pclose(f);
-	if (status || !found)
-		ksft_print_msg("%s: exit status 0x%x, %s, its last line: %s\n", cmd, status,
-			       found ? "options found" : "no options", last);
-	return !status && ok;
+	close(fds[1]);
+	if (pid < 0) {
+		ksft_print_msg("fork: %s\n", strerror(errno));
+		close(fds[0]);
+		return -1;
+	}
+	pfd.fd = fds[0];
+	while (n > 0 && len < size - 1 &&
+	       poll(&pfd, 1, end > knfsd_now() ? end - knfsd_now() : 0) > 0) {
+		n = read(fds[0], out + len, size - 1 - len);
+		len += n > 0 ? n : 0;
+	}
+	out[len] = '\0';
+	close(fds[0]);
+	status = knfsd_wait_pid(pid, end > knfsd_now() ? end - knfsd_now() : 0);
+	if (status == -1) {
+		ksft_print_msg("%s did not finish in time: killing it\n", TOOL);
+		kill(pid, SIGKILL);
+		knfsd_wait_pid(pid, KNFSD_KILL_MS);
+	}
+	return status;
 }
 
-/* mountstats(8) shows ro for dir if ro, else rw */
-static bool tool_is(const char *dir, bool ro)
+/* Does s end with " mounted on <dir>:"? */
+static bool tool_header_of(const char *s, const char *dir)
 {
-	struct tool_try t = { dir, ro };
+	char want[DIR_LEN + 16];
+	size_t n = strlen(s), w;
 
-	return !knfsd_late && knfsd_child(KNFSD_TOOL_MS, "mountstats(8)", run_tool, &t);
+	w = snprintf(want, sizeof(want), " mounted on %s:", dir);
+	return n >= w && !strcmp(s + n - w, want);
 }
 
+/*
+ * mountstats(8) -n b a prints, for each, "Stats for <export> mounted on
+ * <dir>:", then "  NFS mount options: <opts>".  Those of "b" must start
+ * with ro, of "a" with rw.
+ */
 static void case_tool(bool b)
 {
+	static char *const argv[] = { "mountstats", "-n", DIR_B, DIR_A, NULL };
+	static const char *const dirs[] = { DIR_B, DIR_A };
+	const char *opts[ARRAY_SIZE(dirs)] = { NULL }, *last = "";
+	char out[TOOL_OUT], how[32], *line, *p, *save;
+	int status, cur = -1, i;
+	bool ok;
+
 	if (access(TOOL, X_OK) || access("/usr/bin/python3", X_OK)) {
 		ksft_test_result_skip("mountstats_tool: no %s or no /usr/bin/python3\n", TOOL);
 		return;
 	}
-	ksft_test_result(b && both(tool_is(DIR_B, true), tool_is(DIR_A, false)),
-			 "mountstats_tool\n");
+	if (!b) {
+		ksft_test_result_fail("mountstats_tool\n");
+		return;
+	}
+	status = tool_run(argv, out, sizeof(out));
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		p = line + strspn(line, " ");
+		if (!strncmp(line, "Stats for ", 10)) {
+			for (cur = ARRAY_SIZE(dirs) - 1; cur >= 0; cur--)
+				if (tool_header_of(line, dirs[cur]))
+					break;
+		} else if (cur >= 0 && !strncmp(p, "NFS mount options: ", 19)) {
+			opts[cur] = p + 19;
+			cur = -1;
+		}
+		last = line;
+	}
+	ok = status != -1 && WIFEXITED(status) && !WEXITSTATUS(status);
+	for (i = 0; ok && i < (int)ARRAY_SIZE(dirs); i++) {
+		if (opts[i] && first_opt(opts[i], i ? "rw" : "ro"))
+			continue;
+		ksft_print_msg("mountstats(8): %s has options \"%s\", expected %s first\n",
+			       dirs[i], opts[i] ? opts[i] : "(none)", i ? "rw" : "ro");
+		ok = false;
+	}
+	if (status == -1)
+		snprintf(how, sizeof(how), "late");
+	else if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
+	if (!ok)
+		ksft_print_msg("mountstats(8): %s, its last line: %s\n", how, last);
+	ksft_test_result(ok, "mountstats_tool\n");
 }
 
 /* Bind mount i of many_binds_mountstats, or "a" for NR_BINDS */
 static void many_dir(int i, char *dir)
 {
 	if (i == NR_BINDS)
-		snprintf(dir, 64, "%s", DIR_A);
+		snprintf(dir, DIR_LEN, "%s", DIR_A);
 	else
-		snprintf(dir, 64, "%s/%d", DIR_MANY, i);
+		snprintf(dir, DIR_LEN, "%s/%d", DIR_MANY, i);
 }
 
 static bool many_ro(int i)
@@ -416,152 +504,180 @@ static bool many_ro(int i)
 	return i < NR_BINDS && i % 3 == 0;
 }
 
-/* The i of many_dir() for dir, or -1 */
-static int many_index(const char *dir)
+/*
+ * All NR_BINDS bind mounts in one child: only the first lookup of "a" may
+ * reach the server.
+ */
+static bool many_bind(void *unused)
 {
-	size_t n = strlen(DIR_MANY "/");
-	char *end;
-	long i;
+	char dir[DIR_LEN];
+	struct bind b = { DIR_A, dir, 0 };
+	int i;
 
-	if (!strcmp(dir, DIR_A))
-		return NR_BINDS;
-	if (strncmp(dir, DIR_MANY "/", n))
-		return -1;
-	i = strtol(dir + n, &end, 10);
-	return end > dir + n && !*end && i >= 0 && i < NR_BINDS ? i : -1;
+	for (i = 0; i < NR_BINDS; i++) {
+		many_dir(i, dir);
+		b.flags = many_ro(i) ? MS_RDONLY : 0;
+		if (!do_bind(&b))
+			return false;
+	}
+	return true;
 }
 
 /*
- * All of /proc/self/mountstats, NUL-terminated, read in one open: with
- * many NFS mounts it is far longer than a page, so read() until the end,
- * with a buffer grown up to STATS_MAX.  NULL if that fails.
+ * All of /proc/self/mountstats, NUL-terminated, from one open, in
+ * STATS_READ-byte read()s; NULL if it is longer than STATS_MAX or cannot
+ * be read.  The buffer's pages are only used as they are written.
  */
 static char *read_mountstats(size_t *len, int *reads)
 {
-	size_t size = 0;
-	char *buf = NULL, *p;
-	ssize_t n = 1;
+	size_t want;
+	ssize_t n;
+	char *buf;
 	int fd;
 
 	*len = 0;
+	*reads = 0;
+	buf = malloc(STATS_MAX + 1);
 	fd = open("/proc/self/mountstats", O_RDONLY);
-	if (fd < 0) {
+	if (!buf || fd < 0) {
 		ksft_print_msg("/proc/self/mountstats: %s\n", strerror(errno));
-		return NULL;
+		goto fail;
 	}
-	for (*reads = 0; n > 0; (*reads)++) {
-		if (*len + 1 >= size) {
-			p = size < STATS_MAX ? realloc(buf, size ? 2 * size : 65536) : NULL;
-			if (!p) {
-				ksft_print_msg("mountstats: out of memory, or %d bytes or more\n",
-					       STATS_MAX);
-				break;
-			}
-			buf = p;
-			size = size ? 2 * size : 65536;
-		}
-		n = read(fd, buf + *len, size - *len - 1);
-		if (n > 0)
-			*len += n;
-		else if (n < 0)
-			ksft_print_msg("reading mountstats: %s\n", strerror(errno));
+	do {
+		want = STATS_MAX - *len < STATS_READ ? STATS_MAX - *len : STATS_READ;
+		/* At STATS_MAX, a byte more tells whether there is more */
+		n = read(fd, buf + *len, want ? want : 1);
+		*reads += n > 0;
+		*len += n > 0 ? n : 0;
+	} while (n > 0 && *len <= STATS_MAX);
+	if (n < 0) {
+		ksft_print_msg("reading mountstats: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (*len > STATS_MAX) {
+		ksft_print_msg("mountstats: more than %d bytes\n", STATS_MAX);
+		goto fail;
 	}
 	close(fd);
-	if (n) {
-		free(buf);
-		return NULL;
-	}
 	buf[*len] = '\0';
 	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
 }
 
 /*
- * In mountstats, one "device ... mounted on <dir> with fstype nfs..."
- * block for each many_dir(), whose "opts:" start with ro or rw as
- * many_ro() says.  buf is cut in lines.
+ * In mountstats, exactly one block for each many_dir(), whose "opts:"
+ * start with ro or rw as many_ro() says.
  */
-static bool many_check(char *buf)
+static bool many_check(char *buf, size_t len)
 {
-	const char *opts[NR_BINDS + 1] = { NULL };
-	int seen[NR_BINDS + 1] = { 0 };
-	int i, cur = -1, found = 0, wrong = 0, first = -1;
-	char *line, *next, *p, *e, dir[64];
+	char dir[DIR_LEN], opts[OPTS_LEN];
+	int i, blocks, found = 0, wrong = 0;
+	FILE *f;
 
-	for (line = buf; *line; line = next) {
-		next = line + strcspn(line, "\n");
-		if (*next)
-			*next++ = '\0';
-		p = line + strspn(line, " \t");
-		if (p == line) {	/* "device ..." or "no device ..." */
-			p = strstr(line, " mounted on ");
-			e = p ? strstr(p + 12, " with fstype nfs") : NULL;
-			cur = -1;
-			if (e) {
-				*e = '\0';
-				cur = many_index(p + 12);
-			}
-			if (cur >= 0)
-				seen[cur]++;
-		} else if (cur >= 0 && !strncmp(p, "opts:", 5)) {
-			opts[cur] = p + 5 + strspn(p + 5, " \t");
-			cur = -1;
-		}
+	f = fmemopen(buf, len, "r");
+	if (!f) {
+		ksft_print_msg("fmemopen: %s\n", strerror(errno));
+		return false;
 	}
 	for (i = 0; i <= NR_BINDS; i++) {
-		found += seen[i] > 0;
-		if (seen[i] == 1 && opts[i] && first_opt(opts[i], many_ro(i) ? "ro" : "rw"))
+		many_dir(i, dir);
+		rewind(f);
+		blocks = knfsd_stats_line(f, dir, "opts:", opts, sizeof(opts));
+		found += blocks > 0;
+		if (blocks == 1 && first_opt(opts, many_ro(i) ? "ro" : "rw"))
 			continue;
-		wrong++;
-		if (first < 0)
-			first = i;
+		if (!wrong++)
+			ksft_print_msg("first wrong: %s, %d blocks, opts \"%s\", expected %s\n",
+				       dir, blocks, opts, many_ro(i) ? "ro" : "rw");
 	}
+	fclose(f);
 	ksft_print_msg("mountstats: of the %d bind mounts and %s, %d found, %d wrong\n",
 		       NR_BINDS, DIR_A, found, wrong);
-	if (first >= 0) {
-		many_dir(first, dir);
-		ksft_print_msg("the first wrong: %s, blocks: %d, opts: \"%s\", expected %s\n",
-			       dir, seen[first], opts[first] ? opts[first] : "-",
-			       many_ro(first) ? "ro" : "rw");
-	}
 	return !wrong;
 }
 
-/* /proc/sys/kernel/tainted, or -1 */
-static long kernel_taint(void)
+/* /dev/kmsg, at its end; -1 if it cannot be read */
+static int kmsg_open(void)
 {
-	char buf[32];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
-	return knfsd_read("/proc/sys/kernel/tainted", buf, sizeof(buf)) ? -1 : atol(buf);
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) >= 0)
+		return fd;
+	ksft_print_msg("/dev/kmsg: %s: kernel warnings go unchecked\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Has the kernel logged a warning since kmsg_open()?  Closes fd. */
+static bool kmsg_warned(int fd)
+{
+	static const char *const marks[] = { "WARNING:", "BUG:", "cut here" };
+	char rec[8192], *msg;
+	bool warned = false;
+	unsigned int i;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	/* One record a read; EPIPE: we missed some, which were overwritten */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n < 0 || warned)
+			continue;
+		rec[n] = '\0';
+		for (i = 0; i < ARRAY_SIZE(marks) && !warned; i++)
+			warned = strstr(rec, marks[i]);
+		if (!warned)
+			continue;
+		msg = strchr(rec, ';') ? strchr(rec, ';') + 1 : rec;
+		ksft_print_msg("the kernel logged: %.*s\n", (int)strcspn(msg, "\n"), msg);
+	}
+	close(fd);
+	return warned;
 }
 
 /*
- * NR_BINDS bind mounts of "a", every third read-only, in mountstats.  Where
- * "opts:" follow the superblock, the read-only ones show "rw".
+ * NR_BINDS bind mounts of "a", every third read-only, in mountstats.  They
+ * are made in one child, on a tmpfs of their own, and undone in another
+ * with one lazy unmount of it, each child within KNFSD_TOOL_MS and, as
+ * all here, within KNFSD_RUN_MS.
  */
 static void case_many(bool up)
 {
-	long taint = kernel_taint();
-	bool ok = up && mount_point(DIR_MANY);
-	char dir[64], *buf = NULL;
-	int i, reads;
+	struct knfsd_mount_args detach = { .dir = DIR_MANY, .flags = MNT_DETACH };
+	bool ok, tmpfs = false;
+	int kmsg = kmsg_open(), i, reads;
+	char dir[DIR_LEN], *buf = NULL;
 	size_t len;
 
-	for (i = 0; ok && i < NR_BINDS; i++) {
-		many_dir(i, dir);
-		ok = bind_nfs(DIR_A, dir, many_ro(i) ? MS_RDONLY : 0);
+	if (up && mount_point(DIR_MANY)) {
+		tmpfs = !mount("tmpfs", DIR_MANY, "tmpfs", 0, "mode=0755");
+		if (!tmpfs)
+			ksft_print_msg("tmpfs on %s: %s\n", DIR_MANY, strerror(errno));
 	}
-	if (ok)
+	for (i = 0, ok = tmpfs; ok && i < NR_BINDS; i++) {
+		many_dir(i, dir);
+		ok = mount_point(dir);
+	}
+	if (ok && !knfsd_late && knfsd_child(KNFSD_TOOL_MS, "bind mounts", many_bind, NULL))
 		buf = read_mountstats(&len, &reads);
 	if (buf)
 		ksft_print_msg("mountstats: %zu bytes in %d reads\n", len, reads);
-	ok = buf && many_check(buf);
+	ok = buf && many_check(buf, len);
 	free(buf);
-	if (taint < 0 || taint & TAINT_WARN) {
-		ksft_print_msg("kernel taint %ld before: new warnings cannot be told\n", taint);
-	} else if (kernel_taint() & TAINT_WARN) {
-		ksft_print_msg("the kernel warned (taint %ld)\n", kernel_taint());
-		ok = false;
+	/* Else the guardian detaches the bind mounts */
+	if (tmpfs && !knfsd_late) {
+		if (!knfsd_child(KNFSD_TOOL_MS, "umount -l", knfsd_do_mount, &detach) ||
+		    rmdir(DIR_MANY)) {
+			ksft_print_msg("cannot take away %s\n", DIR_MANY);
+			cleanup_failed++;
+		}
 	}
+	ok = !kmsg_warned(kmsg) && ok;
 	ksft_test_result(ok, "many_binds_mountstats\n");
 }
 
@@ -570,9 +686,9 @@ static void case_bind(const struct knfsd *k)
 	int base = nr_mounted;
 	bool up, b, ok;
 
-	up = mount_nfs(k->export, DIR_A, "vers=4.1", 0);
+	up = mount_nfs("nfs4", k->export, DIR_A, "vers=4.1", 0);
 	b = up && bind_nfs(DIR_A, DIR_B, MS_RDONLY);
-	ksft_test_result(b && both(info_is(DIR_A, false, true), info_is(DIR_B, true, false)),
+	ksft_test_result(b && both(info_is(DIR_A, "rw", "rw"), info_is(DIR_B, "ro", NULL)),
 			 "bind_ro_mountinfo\n");
 	ksft_test_result(b && both(stats_is(DIR_A, false), stats_is(DIR_B, true)),
 			 "bind_ro_mountstats\n");
@@ -590,19 +706,23 @@ static void case_bind(const struct knfsd *k)
 			 "bind_nodiratime_mountstats\n");
 	case_tool(b);
 	case_many(up);
-	/* All of them, NR_BINDS too, on every path */
 	unmount_to(base);
 }
 
 static void case_mount_ro(const struct knfsd *k)
 {
 	int base = nr_mounted;
-	bool ok;
+	bool ok, f;
 
-	ok = mount_nfs(k->export, DIR_C, "vers=4.1", MS_RDONLY);
-	ksft_test_result(ok && info_is(DIR_C, true, true), "mount_ro_mountinfo\n");
+	ok = mount_nfs("nfs4", k->export, DIR_C, "vers=4.1", MS_RDONLY);
+	ksft_test_result(ok && info_is(DIR_C, "ro", "ro"), "mount_ro_mountinfo\n");
 	ksft_test_result(ok && stats_is(DIR_C, true), "mount_ro_mountstats\n");
 	ksft_test_result(ok && write_is(DIR_C, true), "mount_ro_writes\n");
+
+	/* The remount clears the MNT_READONLY that the bind copied from "c" */
+	f = ok && bind_nfs(DIR_C, DIR_F, 0) && info_is(DIR_F, "rw", "ro");
+	ksft_test_result(f && stats_is(DIR_F, true), "rosb_bind_mountstats\n");
+	ksft_test_result(f && write_is(DIR_F, true), "rosb_bind_writes\n");
 	unmount_to(base);
 }
 
@@ -627,22 +747,22 @@ static void sub_report(const char *vers, const char *p, const char *s)
 }
 
 /* The sub-export read-only on s, then its parent read-write on p */
-static void case_sub(const struct knfsd *k, const char *sub, const char *vers)
+static void case_sub(const struct knfsd *k, const char *sub, int i)
 {
-	char s[64], p[64], opts[32];
+	const char *vers = subs[i].vers;
+	char s[DIR_LEN], p[DIR_LEN];
 	int base = nr_mounted;
 	bool ok;
 
 	snprintf(s, sizeof(s), "%s/s%s", KNFSD_DIR, vers);
 	snprintf(p, sizeof(p), "%s/p%s", KNFSD_DIR, vers);
-	/* No lockd and statd on the client side */
-	snprintf(opts, sizeof(opts), "vers=%s%s", vers, strcmp(vers, "3") ? "" : ",nolock");
-	ok = mount_nfs(sub, s, opts, MS_RDONLY) && mount_nfs(k->export, p, opts, 0);
+	ok = mount_nfs(subs[i].type, sub, s, subs[i].opts, MS_RDONLY) &&
+	     mount_nfs(subs[i].type, k->export, p, subs[i].opts, 0);
 	if (ok)
 		sub_report(vers, p, s);
 	ksft_test_result(ok && both(write_is(p, false), write_is(s, true)),
 			 "sub_v%s_writes\n", vers);
-	ksft_test_result(ok && both(info_is(p, false, true), info_is(s, true, true)),
+	ksft_test_result(ok && both(info_is(p, "rw", "rw"), info_is(s, "ro", "ro")),
 			 "sub_v%s_mountinfo\n", vers);
 	ksft_test_result(ok && both(stats_is(p, false), stats_is(s, true)),
 			 "sub_v%s_mountstats\n", vers);
@@ -666,17 +786,19 @@ int main(void)
 	if (ret == KSFT_SKIP)
 		ksft_exit_skip("no knfsd to test against\n");
 	ksft_set_plan(NR_TESTS);
-	if (ret || knfsd_export(&k) || knfsd_export_sub(&k, "sub", true, sub) ||
+	if (ret || knfsd_export(&k) || knfsd_export_sub(&k, "sub", true, sub, sizeof(sub)) ||
 	    knfsd_end_grace()) {
 		knfsd_stop(&k);
 		ksft_exit_fail_msg("could not set up knfsd\n");
 	}
 	case_bind(&k);
 	case_mount_ro(&k);
-	for (i = 0; i < ARRAY_SIZE(sub_vers); i++)
-		case_sub(&k, sub, sub_vers[i]);
+	for (i = 0; i < ARRAY_SIZE(subs); i++)
+		case_sub(&k, sub, i);
 	knfsd_stop(&k);
-	if (ksft_get_fail_cnt())
+	if (cleanup_failed)
+		ksft_print_msg("%d cleanup unmounts failed\n", cleanup_failed);
+	if (ksft_get_fail_cnt() || cleanup_failed)
 		ksft_exit_fail();
 	ksft_exit_pass();
 }
