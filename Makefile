@@ -8,7 +8,7 @@ export STAGE_LOG := $(CURDIR)/results$(if $(KASAN),-kasan)/stages.log
 
 .PHONY: help deps bases demo check static matrix checkpatch roundtrip mirror \
 	debian-delta compile same-code tooling apply export retest reset-tree stages clean bench \
-	send send-check
+	send send-check cover-letter
 
 help:
 	@echo "make demo        build mainline unpatched+patched, run the selftests, print the matrix"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench       blkio.reset_stats cost before/after the iostat cleanup (after make demo)"
 	@echo "make send [UPSTREAM=/path/to/linux] [POSTINGS=..]  write the mails of each posting to results/outgoing/ (sends nothing)"
 	@echo "make send-check  what CI asserts of 'make send' (throwaway identity, scratch dir)"
+	@echo "make cover-letter  write the last run's overview (patches, matrix) into cover-letter.txt"
 	@echo "KASAN=1 make ...  the same with KASAN kernels (own object and results dirs)"
 
 deps:
@@ -85,6 +86,8 @@ send: bases
 
 send-check: bases
 	@$(S)/lib-stage.sh "make send (mails, recipients)" $(S)/check-send.sh
+
+cover-letter: ; @$(S)/cover-overview.sh --update
 
 clean:
 	rm -rf results results-kasan

@@ -23,6 +23,7 @@ run "README matrix" "$S/check-readme-matrix.sh"
 run "make send (mails, recipients)" "$S/check-send.sh"
 # matrix.sh times its own stages.
 if "$S/matrix.sh" $BASES; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: matrix" >&2; fi
+run "cover letter overview" "$S/cover-overview.sh" --check
 for b in $BASES; do run "compile checks $b" "$S/memo.sh" check-build.sh "$b"; done
 for b in $BASES; do run "same object code $b" "$S/memo.sh" check-same-code.sh "$b"; done
 run "tooling bad input" "$S/test-tooling.sh"

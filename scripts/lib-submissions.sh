@@ -24,7 +24,7 @@ sub_check() {
 		/^#/ { next } /^[ \t]*$/ { done(); cur = ""; next }
 		$1 == "posting" { if ($2 in names) fail("posting " $2 " twice"); names[$2] = 1; cur = $2; next }
 		cur == "" { fail("\"" $1 "\" outside a stanza (start one with: posting NAME)"); next }
-		$1 !~ /^(base|kind|version|match|cover|to|cc|expect)$/ { fail("unknown key \"" $1 "\""); next }
+		$1 !~ /^(base|kind|version|status|match|cover|to|cc|expect)$/ { fail("unknown key \"" $1 "\""); next }
 		$1 == "base" && $2 !~ /^(mainline|5\.10)$/ { fail("base must be mainline or 5.10, not \"" $2 "\"") }
 		$1 == "kind" && $2 !~ /^(series|stable|carry)$/ { fail("kind must be series, stable or carry, not \"" $2 "\"") }
 		$1 == "version" && $2 !~ /^[1-9][0-9]*$/ { fail("version must be a number (1 for a first posting), not \"" $2 "\"") }

@@ -146,6 +146,28 @@ else
 	echo "# guest cases not run: no built mainline kernel yet"
 fi
 
+# The cover letter's generated overview: made from a run's results, and
+# refused when the letter holds another run's matrix.
+fr=$tmp/cover-results
+for v in unpatched patched; do
+	mkdir -p "$fr/mainline/$v" "$fr/5.10/$v"
+	col=$([ $v = unpatched ] && echo 3 || echo 4)
+	for b in mainline 5.10; do
+		awk -F'\t' -v b="$b" -v c="$col" '!/^#/ && $2 == b { print $1 "\t" $c "\ttcg\t\tx" }' \
+			"$TOP/selftests/expectations.tsv" >"$fr/$b/$v/summary.tsv"
+	done
+done
+cp "$TOP/cover-letter.txt" "$tmp/cl.txt"
+cov() { env KSERIES_RESULTS="$fr" KSERIES_COVER_LETTER="$tmp/cl.txt" "$S/cover-overview.sh" "$@"; }
+expect_ok "cover overview: written from a run" cov --update
+expect_ok "cover overview: the letter holds that run's" cov --check
+sed -i '0,/\tfail\t/s/\tfail\t/\tpass\t/' "$fr/mainline/unpatched/summary.tsv"
+expect_error "cover overview: another run's matrix" "is not the last run's" cov --check
+: >"$fr/5.10/patched/summary.tsv"
+expect_error "cover overview: a run without a test" "has no result for" cov
+grep -v -- '----- ' "$TOP/cover-letter.txt" >"$tmp/cl.txt"
+expect_error "cover overview: a letter without its place" "has no generated overview" cov --check
+
 # 11-16 need no kernel: the verdict code, fed canned logs.
 . "$S/test-tooling-verdict.sh"
 
