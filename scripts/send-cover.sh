@@ -34,6 +34,10 @@ if [ $below = 1 ]; then
 		lead && !inpar && /^\(/ { inpar = 1 } 
 		inpar { next } { lead = 0; print }')
 fi
+# Notes for the sender belong in the overview, which is never mailed.
+if note=$(printf '%s\n' "$body" | grep -inE 'before sending|synthetic|the sender' | head -1); then
+	die "the part \"$key\" of ${cl#$TOP/} would mail a note for the sender (line $note): move it to the overview"
+fi
 echo "$subj"
 # Trim blank lines at both ends.
 printf '%s\n' "$body" | sed -e '/./,$!d' | tac | sed -e '/./,$!d' | tac

@@ -168,6 +168,10 @@ expect_error "cover overview: a run without a test" "has no result for" cov
 grep -v -- '----- ' "$TOP/cover-letter.txt" >"$tmp/cl.txt"
 expect_error "cover overview: a letter without its place" "has no generated overview" cov --check
 
+sed '/^Subject: \[PATCH v2 0\/3\] fs, NFS/a Before sending: rebase this.' "$TOP/cover-letter.txt" >"$tmp/cl.txt"
+expect_error "cover letter: a note for the sender in a mailed part" "would mail a note for the sender" \
+	env KSERIES_COVER_LETTER="$tmp/cl.txt" "$S/send-cover.sh" mountstats
+
 # 11-16 need no kernel: the verdict code, fed canned logs.
 . "$S/test-tooling-verdict.sh"
 
