@@ -124,18 +124,26 @@ mail() {
 		die "${1#$TOP/} names a base-commit other than $bc, the $(base_tag "$base") commit of $(base_repo "$base")"
 }
 
-# diffstat PATCH...: a git-like diffstat of the patches together.
+# diffstat PATCH...: a git-like diffstat of the patches together.  A file
+# that one of them creates counts only its final lines: a later patch's
+# deletions in it are not deletions from the tree.
 diffstat() {
-	for f in "$@"; do git apply --numstat "$f"; done | sort -t$'\t' -k3,3 -s | awk -F'\t' '
+	for f in "$@"; do git apply --numstat "$f"; done | sort -t$'\t' -k3,3 -s | awk -F'\t' -v created="$(
+		for f in "$@"; do git apply --summary "$f"; done | awk '$1 == "create" { printf "%s ", $NF }')" '
+		BEGIN { split(created, c, " "); for (i in c) new[c[i]] = 1 }
 		!($3 in a) { order[++n] = $3 } { a[$3] += $1; d[$3] += $2 }
-		END { w = 0; m = 0
+		END { for (f in new) if (f in a) { a[f] -= d[f]; d[f] = 0 }
+			w = 0; m = 0
 			for (i = 1; i <= n; i++) { f = order[i]; if (length(f) > w) w = length(f); if (a[f] + d[f] > m) m = a[f] + d[f] }
 			cw = length(m ""); bar = 78 - w - cw - 4; if (bar < 10) bar = 10
 			for (i = 1; i <= n; i++) { f = order[i]; t = a[f] + d[f]; pa = a[f]; pd = d[f]
 				if (m > bar) { pa = int(a[f] * bar / m + 0.5); pd = int(d[f] * bar / m + 0.5); if (a[f] && !pa) pa = 1; if (d[f] && !pd) pd = 1 }
 				s = ""; for (j = 0; j < pa; j++) s = s "+"; for (j = 0; j < pd; j++) s = s "-"
 				printf " %-" w "s | %" cw "d %s\n", f, t, s; ta += a[f]; td += d[f] }
-			printf " %d file%s changed, %d insertion%s(+), %d deletion%s(-)\n", n, n == 1 ? "" : "s", ta, ta == 1 ? "" : "s", td, td == 1 ? "" : "s" }'
+			l = sprintf(" %d file%s changed", n, n == 1 ? "" : "s")
+			if (ta) l = l sprintf(", %d insertion%s(+)", ta, ta == 1 ? "" : "s")
+			if (td) l = l sprintf(", %d deletion%s(-)", td, td == 1 ? "" : "s")
+			print l }'
 }
 
 carries=() skipped=() written=() stopped=()
