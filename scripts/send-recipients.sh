@@ -23,8 +23,12 @@ while read -r f; do
 	(cd "$scratch" && git apply --include=MAINTAINERS "$f") ||
 		die "the MAINTAINERS hunk of ${f#$TOP/} does not apply to $b's MAINTAINERS"
 done < <(series_files "$b")
+# --nofixes: the base repository is one snapshot commit, so the authors
+# of the commits a Fixes: tag names cannot be looked up here (git only
+# complains); the overview's "Before sending" list asks the sender to
+# run get_maintainer.pl in their own clone for them.
 gm() {
-	(cd "$repo" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats \
+	(cd "$repo" && ./scripts/get_maintainer.pl --nogit --nogit-fallback --norolestats --nofixes \
 		--mpath "$scratch/MAINTAINERS" "$@") || die "get_maintainer.pl failed on $b"
 }
 abs=(); for f in "$@"; do abs+=("$(realpath "$f")"); done
