@@ -29,6 +29,8 @@ if [ -f "$obj/arch/x86/boot/bzImage" ] && [ "$(cat "$obj/.build.stamp" 2>/dev/nu
 	log "$base/$variant kernel is up to date (${commit:0:12})"
 	exit 0
 fi
+# The commit this object dir holds a finished build of, if any.
+prev=$(cut -d' ' -f1 "$obj/.build.stamp" 2>/dev/null || true)
 rm -f "$obj/.build.stamp"
 src=$(tree_dir "$base" build)
 if [ ! -d "$src" ]; then
@@ -46,7 +48,25 @@ if [ ! -f "$obj/.config" ] && [ -f "$other/.build.stamp" ] && [ -f "$other/arch/
 	log "seeding $base/$variant from the finished $(basename "$(dirname "$other")") object dir"
 	rm -rf "$obj"; mkdir -p "$(dirname "$obj")"
 	cp -a "$other" "$obj" || die "cannot copy $other to $obj"
+	prev=$(cut -d' ' -f1 "$obj/.build.stamp")
 	rm -f "$obj/.build.stamp"
+fi
+# A header of scripts/vm/neutral-headers.txt that differs between the
+# build in this dir and the commit being built, exactly as pinned there,
+# gets an old mtime: make then rebuilds only what else differs.  Anything
+# else (no finished build here, another change to the header) rebuilds as
+# usual.
+if [ -n "$prev" ] && [ "$prev" != "$commit" ]; then
+	while IFS=$'\t' read -r hb h old new _; do
+		case $hb in ''|'#'*) continue ;; esac
+		[ "$hb" = "$base" ] || continue
+		a=$(git -C "$src" rev-parse -q --verify "$prev:$h" 2>/dev/null || true)
+		b=$(git -C "$src" rev-parse -q --verify "$commit:$h" 2>/dev/null || true)
+		if [ "$a" != "$b" ] && { [ "$a $b" = "$old $new" ] || [ "$a $b" = "$new $old" ]; }; then
+			log "$h: the series' pinned change (scripts/vm/neutral-headers.txt): not rebuilding its users on its account"
+			touch -d @946684800 "$src/$h"
+		fi
+	done <"$TOP/scripts/vm/neutral-headers.txt"
 fi
 mkdir -p "$obj"
 kbuild_env "$src"
