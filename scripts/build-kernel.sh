@@ -51,29 +51,49 @@ if [ ! -f "$obj/.config" ] && [ -f "$other/.build.stamp" ] && [ -f "$other/arch/
 	prev=$(cut -d' ' -f1 "$obj/.build.stamp")
 	rm -f "$obj/.build.stamp"
 fi
-# A header of scripts/vm/neutral-headers.txt that differs between the
-# build in this dir and the commit being built, exactly as pinned there,
-# gets an old mtime: make then rebuilds only what else differs.  Anything
-# else (no finished build here, another change to the header) rebuilds as
-# usual.
-if [ -n "$prev" ] && [ "$prev" != "$commit" ]; then
-	while IFS=$'\t' read -r hb h old new _; do
-		case $hb in ''|'#'*) continue ;; esac
-		[ "$hb" = "$base" ] || continue
-		a=$(git -C "$src" rev-parse -q --verify "$prev:$h" 2>/dev/null || true)
-		b=$(git -C "$src" rev-parse -q --verify "$commit:$h" 2>/dev/null || true)
-		if [ "$a" != "$b" ] && { [ "$a $b" = "$old $new" ] || [ "$a $b" = "$new $old" ]; }; then
-			log "$h: the series' pinned change (scripts/vm/neutral-headers.txt): not rebuilding its users on its account"
-			touch -d @946684800 "$src/$h"
-		fi
-	done <"$TOP/scripts/vm/neutral-headers.txt"
-fi
 mkdir -p "$obj"
 kbuild_env "$src"
 KMAKE=(make -s -C "$src" O="$obj" CC="$KCC" HOSTCC="ccache gcc" -j"${JOBS:-3}" "${KBUILD_FLAGS[@]}")
 
 mapfile -t frags < <(vm_fragments "$base")
 configure_kernel "$src" "$obj" "$base/$variant" "${frags[@]}"
+
+# scripts/vm/neutral-headers.txt: a header change pinned there (the
+# header's blobs at the base and with the series) cannot alter an object
+# that does not name its token.  When this dir's last finished build and
+# the commit being built both have one of the two pinned versions, the
+# header gets an old mtime, so make rebuilds only what else differs, and
+# every other file that names the token is touched so that it (and what
+# includes it) is rebuilt.  The
+# worktree is shared by every object dir of the base: an old mtime left by
+# an earlier run is undone first, so any other dir rebuilds as usual.
+neutral_state=$(git -C "$src" rev-parse --git-path kseries-neutral-headers)
+case $neutral_state in /*) ;; *) neutral_state=$src/$neutral_state ;; esac
+if [ -f "$neutral_state" ]; then
+	while read -r h; do
+		[ "$(stat -c %Y "$src/$h" 2>/dev/null)" != 946684800 ] || touch "$src/$h"
+	done <"$neutral_state"
+	rm -f "$neutral_state"
+fi
+# Object code that records types or header contents would differ.
+if grep -qE '^CONFIG_(DEBUG_INFO_(DWARF[0-9A-Z_]*|BTF)|MODVERSIONS|IKHEADERS)=y' "$obj/.config"; then
+	prev=
+fi
+if [ -n "$prev" ] && [ "$prev" != "$commit" ] && [ "${KSERIES_NEUTRAL:-1}" != 0 ]; then
+	while IFS=$'\t' read -r hb h old new token why; do
+		case $hb in ''|'#'*) continue ;; esac
+		[ -n "$why" ] || die "scripts/vm/neutral-headers.txt: '$hb $h': want base, path, two blob ids, token and reason, tab-separated"
+		[ "$hb" = "$base" ] || continue
+		a=$(git -C "$src" rev-parse -q --verify "$prev:$h" 2>/dev/null || true)
+		b=$(git -C "$src" rev-parse -q --verify "$commit:$h" 2>/dev/null || true)
+		case " $old $new " in *" $a "*) ;; *) continue ;; esac
+		case " $old $new " in *" $b "*) ;; *) continue ;; esac
+		log "$h: the series' pinned change (scripts/vm/neutral-headers.txt): only the files naming $token are rebuilt on its account"
+		touch -d @946684800 "$src/$h"
+		echo "$h" >>"$neutral_state"
+		git -C "$src" grep -lw -e "$token" -- '*.c' '*.h' ":!$h" | (cd "$src" && xargs -r touch)
+	done <"$TOP/scripts/vm/neutral-headers.txt"
+fi
 
 log "building $base/$variant kernel"
 "${KMAKE[@]}" bzImage >"$obj/build.log" 2>&1 || { tail -30 "$obj/build.log" >&2; die "kernel build failed for $base/$variant (log: $obj/build.log)"; }

@@ -3,9 +3,10 @@
 # kernel's object dir (same config, so nothing is compiled twice):
 #  - bisectability: after each patch, the objects of the files it touches
 #    build (a touched header means every object whose .cmd lists it, unless
-#    more than KSERIES_HDR_MAX objects do: a header like fs.h is compiled by
-#    every object of the full kernel builds, and per patch only with the
-#    objects of the files that patch touches);
+#    more than KSERIES_HDR_MAX objects do: then only the objects of the
+#    files that patch touches; such a header must be pinned in
+#    scripts/vm/neutral-headers.txt, whose users the VM builds compile at
+#    the base and, at the series' head, only where they name its token);
 #  - files that the VM kernel does not build (cifs, btrfs, xfs) compile in
 #    a second object dir, configured with scripts/vm/compile-only.config on
 #    top of the VM's fragments, where only their own objects are built;
@@ -81,7 +82,7 @@ for c in $commits; do
 	patch_objects "$c"
 	all_objs+=("${objs[@]}") all_xobjs+=("${xobjs[@]}")
 	for w in "${wide[@]}"; do
-		echo "patch $n: $w: compiled by the full kernel builds, per patch only with the objects below"
+		echo "patch $n: $w: only the objects below (its users that name the changed declaration are among them: scripts/vm/neutral-headers.txt)"
 	done
 	[ ${#objs[@]} -gt 0 ] || [ ${#xobjs[@]} -gt 0 ] || { echo "patch $n ($subj): no compiled files"; continue; }
 	checkout_build "$c"
