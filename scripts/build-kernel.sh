@@ -91,7 +91,7 @@ if [ -n "$prev" ] && [ "$prev" != "$commit" ] && [ "${KSERIES_NEUTRAL:-1}" != 0 
 		log "$h: the series' pinned change (scripts/vm/neutral-headers.txt): only the files naming $token are rebuilt on its account"
 		touch -d @946684800 "$src/$h"
 		echo "$h" >>"$neutral_state"
-		git -C "$src" grep -lw -e "$token" -- '*.c' '*.h' ":!$h" | (cd "$src" && xargs -r touch)
+		{ git -C "$src" grep -lw -e "$token" -- '*.c' '*.h' ":!$h" || true; } | (cd "$src" && xargs -r touch)
 	done <"$TOP/scripts/vm/neutral-headers.txt"
 fi
 
